@@ -1,0 +1,1 @@
+"""Builds an index directory from a folder of Markdown articles."""

@@ -1,0 +1,240 @@
+"""Folder of articles -> a new, complete index version, published atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import yaml
+from tqdm import tqdm
+
+from indexer.cache import EmbeddingCache, text_key
+from kb.articles import Article, LoadResult, Problem, iter_article_files, load_articles
+from kb.chunks import CHUNKING_VERSION, Chunk, chunk_article
+from kb.embeddings import Embedder
+from kb.errors import KBError
+from kb.index import INDEX_FORMAT, ArticleEntry, publish, write_version
+from kb.lexical import LexicalIndex
+from kb.search import DEFAULT_THRESHOLDS
+from kb.settings import Settings
+
+RELATED_PER_ARTICLE = 5
+
+
+@dataclass
+class BuildReport:
+    version: str
+    articles: int
+    chunks: int
+    embedded: int
+    reused: int
+    drafts: int
+    skipped: int
+    seconds: float
+    index_kind: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def source_fingerprint(articles_dir: Path) -> str:
+    """Cheap fingerprint of the article files (names, sizes, mtimes) to tell if a rebuild is due."""
+    digest = hashlib.sha256()
+    for path in iter_article_files(articles_dir):
+        st = path.stat()
+        digest.update(f"{path.relative_to(articles_dir)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:24]
+
+
+def _embed(
+    texts: list[str], embedder: Embedder, cache: EmbeddingCache, batch: int, quiet: bool
+) -> tuple[np.ndarray, int]:
+    keys = [text_key(t) for t in texts]
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    missing = []
+    for i, key in enumerate(keys):
+        cached = cache.get(key)
+        if cached is None:
+            missing.append(i)
+        else:
+            vectors[i] = cached
+    bar = tqdm(total=len(missing), desc="embedding", unit="chunk", disable=quiet or not missing)
+    for start in range(0, len(missing), batch * 4):
+        ids = missing[start : start + batch * 4]
+        vectors[ids] = embedder.encode([texts[i] for i in ids], batch_size=batch)
+        bar.update(len(ids))
+    bar.close()
+    cache.save(keys, vectors)
+    return vectors, len(missing)
+
+
+def _category_names(articles_dir: Path, languages: set[str]) -> dict[str, dict[str, str]]:
+    """Display names from `articles/<lang>/_categories.yml` (slug: name), where writers keep them."""
+    names: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        path = articles_dir / lang / "_categories.yml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        except (OSError, yaml.YAMLError):
+            data = None
+        if isinstance(data, dict):
+            names[lang] = {str(k): str(v) for k, v in data.items()}
+    return names
+
+
+def _dense_index(vectors: np.ndarray, hnsw_min: int) -> tuple[faiss.Index, str]:
+    dim = vectors.shape[1]
+    index: faiss.Index
+    if len(vectors) >= hnsw_min:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+        kind = "hnsw"
+    else:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat"
+    if len(vectors):
+        index.add(vectors)
+    return index, kind
+
+
+def _related(
+    articles: list[Article], chunks: list[Chunk], vectors: np.ndarray
+) -> dict[tuple[str, str], list[str]]:
+    """Nearest articles in embedding space, same language: the 'related articles' box."""
+    rows: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(chunks):
+        rows[(c.lang, c.slug)].append(i)
+    related: dict[tuple[str, str], list[str]] = {}
+    by_lang: dict[str, list[Article]] = defaultdict(list)
+    for a in articles:
+        by_lang[a.lang].append(a)
+    for group in by_lang.values():
+        means = np.stack(
+            [vectors[rows[(a.lang, a.slug)]].mean(axis=0) for a in group]
+        ).astype(np.float32)
+        means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-9
+        sims = means @ means.T
+        np.fill_diagonal(sims, -1.0)
+        k = min(RELATED_PER_ARTICLE, len(group) - 1)
+        for i, a in enumerate(group):
+            if k <= 0:
+                related[(a.lang, a.slug)] = []
+                continue
+            top = np.argsort(-sims[i])[:k]
+            related[(a.lang, a.slug)] = [group[j].slug for j in top]
+    return related
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    articles_dir: Path | None = None,
+    index_dir: Path | None = None,
+    quiet: bool = False,
+) -> BuildReport:
+    """Load, chunk, embed (cached), index and publish. Broken articles become problems."""
+    started = time.perf_counter()
+    articles_dir = articles_dir or settings.articles_dir
+    index_dir = index_dir or settings.index_dir
+    fingerprint = source_fingerprint(articles_dir) if articles_dir.is_dir() else ""
+    loaded: LoadResult = load_articles(articles_dir, settings.default_lang)
+    published = [a for a in loaded.articles if not a.draft]
+    drafts = len(loaded.articles) - len(published)
+    if not published:
+        raise KBError(
+            f"no publishable articles in {articles_dir} "
+            f"({loaded.skipped} skipped, {drafts} drafts); nothing to index"
+        )
+    chunks: list[Chunk] = []
+    titles: dict[tuple[str, str], str] = {}
+    for article in published:
+        titles[(article.lang, article.slug)] = article.title
+        chunks.extend(chunk_article(article, embedder.max_tokens - 16, embedder.count_tokens))
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(index_dir / "cache", getattr(embedder, "fingerprint", embedder.name),
+                           embedder.dimension)
+    embed_texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
+    vectors, embedded = _embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
+    dense, kind = _dense_index(vectors, settings.hnsw_min_chunks)
+
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(chunks):
+        by_lang[c.lang].append(i)
+    lexical = {
+        lang: LexicalIndex.build(
+            lang, [chunks[i].lexical_text(titles[(chunks[i].lang, chunks[i].slug)]) for i in ids],
+            ids,
+        )
+        for lang, ids in by_lang.items()
+    }
+    related = _related(published, chunks, vectors)
+    entries = [
+        ArticleEntry(
+            lang=a.lang,
+            slug=a.slug,
+            title=a.title,
+            description=a.description,
+            category=a.category,
+            path=a.path,
+            html=a.doc.html,
+            toc=[(h.level, h.text, h.id) for h in a.doc.headings if h.level in (2, 3)],
+            updated=a.updated.isoformat() if a.updated else None,
+            tags=list(a.tags),
+            translation_key=a.translation_key,
+            featured=a.featured,
+            related=related.get((a.lang, a.slug), []),
+            content_hash=a.content_hash,
+        )
+        for a in published
+    ]
+    now = datetime.now(UTC)
+    version = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    manifest: dict[str, Any] = {
+        "format": INDEX_FORMAT,
+        "chunking_version": CHUNKING_VERSION,
+        "model": {
+            "name": embedder.name,
+            "fingerprint": getattr(embedder, "fingerprint", embedder.name),
+            "dimension": embedder.dimension,
+        },
+        "index_kind": kind,
+        "articles": len(entries),
+        "chunks": len(chunks),
+        "languages": {lang: sum(1 for a in entries if a.lang == lang) for lang in by_lang},
+        "content_hash": hashlib.sha256(
+            "".join(sorted(a.content_hash for a in entries)).encode()
+        ).hexdigest(),
+        "source_fingerprint": fingerprint,
+        "articles_dir": str(articles_dir.resolve()),
+        "built_at": now.isoformat(timespec="seconds"),
+        "answer_thresholds": dict(DEFAULT_THRESHOLDS),
+        "categories": _category_names(articles_dir, set(by_lang)),
+    }
+    write_version(index_dir / "versions" / version, manifest, entries, chunks, vectors, dense,
+                  lexical)
+    publish(index_dir, version)
+    return BuildReport(
+        version=version,
+        articles=len(entries),
+        chunks=len(chunks),
+        embedded=embedded,
+        reused=len(chunks) - embedded,
+        drafts=drafts,
+        skipped=loaded.skipped,
+        seconds=time.perf_counter() - started,
+        index_kind=kind,
+        problems=loaded.problems,
+    )

@@ -1,0 +1,107 @@
+"""Articles become search chunks: one summary chunk plus one per H2/H3 section.
+
+A hit on a chunk links to its section's anchor, so customers land on the answer rather
+than the top of a long page. Each chunk fits the embedding model's window (256 word
+pieces for all-MiniLM-L6-v2); long sections split on paragraphs, then sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kb.articles import Article
+
+CHUNKING_VERSION = 2
+PATH_SEPARATOR = " › "
+
+
+def approx_tokens(text: str) -> int:
+    """Word-piece estimate when no tokenizer is at hand: Croatian splits into more pieces."""
+    return int(len(text.split()) * 1.6) + 8
+
+
+@dataclass(frozen=True)
+class Chunk:
+    lang: str
+    slug: str
+    section_id: str | None  # None: the article's top (summary chunk)
+    heading: str  # the section heading, or the article title for the summary
+    path: tuple[str, ...]  # heading trail, e.g. ("Returns", "Refund times")
+    text: str  # plain text shown in snippets and agent replies
+    kind: str  # "summary" | "section"
+
+    @property
+    def context(self) -> str:
+        return PATH_SEPARATOR.join(self.path)
+
+    def embed_text(self, title: str) -> str:
+        """What the model sees: the heading trail gives a short section its meaning."""
+        head = title if self.kind == "summary" else f"{title}{PATH_SEPARATOR}{self.context}"
+        return f"{head}\n{self.text}".strip()
+
+    def lexical_text(self, title: str) -> str:
+        return f"{title}\n{self.context}\n{self.text}"
+
+
+def _split_long(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    if count(text) <= budget:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    units = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if len(units) == 1:
+        units = re.split(r"(?<=[.!?])\s+", text)
+    if len(units) == 1:
+        words = text.split()
+        step = max(20, int(len(words) * budget / max(count(text), 1)))
+        units = [" ".join(words[i : i + step]) for i in range(0, len(words), step)]
+    for unit in units:
+        candidate = f"{current}\n\n{unit}" if current else unit
+        if current and count(candidate) > budget:
+            pieces.append(current)
+            current = unit
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    out: list[str] = []
+    for piece in pieces:
+        out.extend(_split_long(piece, budget, count) if count(piece) > budget and piece != text
+                   else [piece])
+    return out
+
+
+def chunk_article(
+    article: Article,
+    max_tokens: int = 240,
+    count: Callable[[str], int] = approx_tokens,
+) -> list[Chunk]:
+    """Summary chunk first, then sections in document order."""
+    sections = list(article.doc.sections)
+    intro = ""
+    if sections and sections[0].heading is None:
+        intro = sections.pop(0).text
+    lead = intro or article.doc.first_paragraph
+    summary_text = "\n".join(p for p in (article.description, lead) if p)
+    budget = max_tokens - count(article.title)
+    chunks = [
+        Chunk(article.lang, article.slug, None, article.title, (), part, "summary")
+        for part in (_split_long(summary_text, budget, count) if summary_text else [""])
+    ][:1]
+    for section in sections:
+        if section.heading is None or not section.text.strip():
+            if section.heading is not None:
+                chunks.append(
+                    Chunk(article.lang, article.slug, section.heading.id, section.heading.text,
+                          section.path, section.heading.text, "section")
+                )
+            continue
+        head_cost = count(article.title + " ".join(section.path))
+        for part in _split_long(section.text, max(32, max_tokens - head_cost), count):
+            chunks.append(
+                Chunk(article.lang, article.slug, section.heading.id, section.heading.text,
+                      section.path, part, "section")
+            )
+    return chunks

@@ -1,0 +1,39 @@
+"""The errors the library raises on purpose.
+
+Every error a user can cause derives from :class:`KBError`, so the edges (CLI exit code,
+HTTP 4xx page) translate exactly this tree and let everything else surface as a bug.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KBError(Exception):
+    """A problem the user can fix; its message is shown as is."""
+
+
+class ArticleError(KBError):
+    """An article file that cannot be used, with the place an editor can jump to."""
+
+    def __init__(self, path: Path | str, line: int, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        super().__init__(f"{self.path}:{line}: {message}")
+
+
+class IndexNotFoundError(KBError):
+    """No index has been built yet where the settings point."""
+
+
+class IndexMismatchError(KBError):
+    """The index on disk cannot be used with the current settings (other model, old format)."""
+
+
+class ConfigError(KBError):
+    """A setting has a value that cannot work."""
+
+
+class QueryError(KBError):
+    """A search request that cannot be answered as asked (empty, too long, unknown language)."""

@@ -1,0 +1,193 @@
+"""The index directory: its on-disk format, publishing a version, and loading it.
+
+Layout (``KB_INDEX_DIR``)::
+
+    CURRENT                 name of the live version (replaced atomically)
+    versions/<name>/        manifest.json, articles.json, chunks.json,
+                            vectors.npy, dense.faiss, lexical/<lang>/...
+
+A build writes a complete new version folder, then swaps ``CURRENT`` with one
+``os.replace``: readers see the old index or the new one, never half of either, and a
+build killed half-way leaves the live index untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from kb.chunks import CHUNKING_VERSION, Chunk
+from kb.errors import IndexMismatchError, IndexNotFoundError
+from kb.lexical import LexicalIndex
+
+INDEX_FORMAT = 1
+CURRENT = "CURRENT"
+KEEP_VERSIONS = 3
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """What pages need of an article, pre-rendered at build time."""
+
+    lang: str
+    slug: str
+    title: str
+    description: str
+    category: str
+    path: str
+    html: str
+    toc: list[tuple[int, str, str]]
+    updated: str | None = None
+    tags: list[str] = field(default_factory=list)
+    translation_key: str | None = None
+    featured: bool = False
+    related: list[str] = field(default_factory=list)
+    content_hash: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"/{self.lang}/articles/{self.slug}"
+
+
+def current_version(index_dir: Path) -> Path | None:
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = index_dir / "versions" / name
+    return folder if (folder / "manifest.json").is_file() else None
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    folder = current_version(index_dir)
+    if folder is None:
+        return None
+    data: dict[str, Any] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return data
+
+
+def write_version(
+    folder: Path,
+    manifest: dict[str, Any],
+    articles: list[ArticleEntry],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    dense: faiss.Index,
+    lexical: dict[str, LexicalIndex],
+) -> None:
+    """Write every file of one version; the manifest last, as the 'complete' marker."""
+    folder.mkdir(parents=True, exist_ok=False)
+    (folder / "articles.json").write_text(
+        json.dumps([asdict(a) for a in articles], ensure_ascii=False), encoding="utf-8"
+    )
+    (folder / "chunks.json").write_text(
+        json.dumps([asdict(c) for c in chunks], ensure_ascii=False), encoding="utf-8"
+    )
+    np.save(folder / "vectors.npy", vectors)
+    faiss.write_index(dense, str(folder / "dense.faiss"))
+    for lang, lex in lexical.items():
+        lex.save(folder / "lexical" / lang)
+    tmp = folder / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, folder / "manifest.json")
+
+
+def publish(index_dir: Path, name: str) -> None:
+    """Make version ``name`` live atomically, then drop old versions beyond a few."""
+    tmp = index_dir / f"{CURRENT}.tmp"
+    tmp.write_text(name, encoding="utf-8")
+    os.replace(tmp, index_dir / CURRENT)
+    versions = index_dir / "versions"
+    complete = sorted(p for p in versions.iterdir() if p.is_dir())
+    for old in complete[:-KEEP_VERSIONS]:
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class SearchIndex:
+    """One loaded, read-only index version; safe to share between threads."""
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        articles: list[ArticleEntry],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        dense: faiss.Index,
+        lexical: dict[str, LexicalIndex],
+    ) -> None:
+        self.folder = folder
+        self.version = folder.name
+        self.manifest = manifest
+        self.articles = {(a.lang, a.slug): a for a in articles}
+        self.chunks = chunks
+        self.vectors = vectors
+        self.dense = dense
+        self.lexical = lexical
+        self.languages = tuple(sorted({a.lang for a in articles}))
+        self.chunk_article = [(c.lang, c.slug) for c in chunks]
+
+    @classmethod
+    def load(cls, index_dir: Path, model_fingerprint: str | None = None) -> SearchIndex:
+        folder = current_version(index_dir)
+        if folder is None:
+            raise IndexNotFoundError(
+                f"no index in {index_dir}: build one with `kb index` (or `make serve`)"
+            )
+        return cls.load_version(folder, model_fingerprint)
+
+    @classmethod
+    def load_version(cls, folder: Path, model_fingerprint: str | None = None) -> SearchIndex:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexMismatchError(f"index manifest in {folder} is unreadable: {exc}") from exc
+        if manifest.get("format") != INDEX_FORMAT or (
+            manifest.get("chunking_version") != CHUNKING_VERSION
+        ):
+            raise IndexMismatchError(
+                f"index in {folder} was built by another version of kb; rebuild it with `kb index`"
+            )
+        model = manifest.get("model", {})
+        if model_fingerprint is not None and model.get("fingerprint") != model_fingerprint:
+            raise IndexMismatchError(
+                f"index in {folder} was built with model {model.get('name')!r} "
+                f"({model.get('fingerprint')}), but the configured model differs; "
+                "rebuild with `kb index` or set KB_MODEL to the model it was built with"
+            )
+        articles = [
+            ArticleEntry(**{**a, "toc": [tuple(t) for t in a["toc"]]})
+            for a in json.loads((folder / "articles.json").read_text(encoding="utf-8"))
+        ]
+        chunks = [
+            Chunk(**{**c, "path": tuple(c["path"])})
+            for c in json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        ]
+        vectors = np.load(folder / "vectors.npy")
+        dense = faiss.read_index(str(folder / "dense.faiss"))
+        lexical = {
+            sub.name: LexicalIndex.load(sub.name, sub)
+            for sub in sorted((folder / "lexical").iterdir())
+            if sub.is_dir()
+        } if (folder / "lexical").is_dir() else {}
+        if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
+            raise IndexMismatchError(f"index in {folder} is incomplete; rebuild it with `kb index`")
+        return cls(folder, manifest, articles, chunks, vectors, dense, lexical)
+
+    def article(self, lang: str, slug: str) -> ArticleEntry | None:
+        return self.articles.get((lang, slug))
+
+    def answer_threshold(self, lang: str, override: float | None = None) -> float:
+        if override is not None:
+            return override
+        thresholds = self.manifest.get("answer_thresholds", {})
+        return float(thresholds.get(lang, thresholds.get("default", 0.5)))

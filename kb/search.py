@@ -1,0 +1,265 @@
+"""Hybrid search: dense + language-aware lexical, fused, grouped by article.
+
+Fusion is a weighted sum of two *absolute* signals, per language:
+
+* dense: cosine similarity, rescaled between a floor (unrelated text) and a ceiling;
+* lexical: the IDF-weighted share of query terms a chunk contains, scaled by its BM25
+  rank within the query.
+
+Both stay meaningful when nothing matches, so the fused score doubles as the confidence
+behind the answered / not-answered decision. The English-only default model sees all
+Croatian text as alike, so Croatian leans on the lexical side.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from threading import Lock
+from typing import Any
+
+import numpy as np
+
+from kb import language
+from kb.embeddings import Embedder
+from kb.errors import QueryError
+from kb.index import SearchIndex
+from kb.lexical import Analyzer
+from kb.snippets import make_snippet
+from kb.text import clean_unicode
+
+
+@dataclass(frozen=True)
+class Fusion:
+    dense_weight: float
+    lexical_weight: float
+    dense_floor: float  # cosine of unrelated text in this language
+    dense_ceiling: float  # cosine of a clearly matching section
+
+
+FUSION: dict[str, Fusion] = {
+    "en": Fusion(0.6, 0.4, 0.15, 0.65),
+    "hr": Fusion(0.25, 0.75, 0.35, 0.80),
+}
+DEFAULT_FUSION = Fusion(0.5, 0.5, 0.2, 0.7)
+DEFAULT_THRESHOLDS: dict[str, float] = {"en": 0.42, "hr": 0.42, "default": 0.42}
+STRONG_MARGIN = 0.15
+CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    lang: str
+    title: str
+    url: str
+    section: str | None
+    snippet: str
+    score: float
+    section_id: str | None
+    snippet_html: str
+    confidence: str  # strong | partial | weak
+    dense: float
+    lexical: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    lang: str | None
+    answered: bool
+    hits: list[Hit]
+    threshold: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "lang": self.lang,
+            "answered": self.answered,
+            "results": [h.to_dict() for h in self.hits],
+        }
+
+
+def normalise_query(query: str, max_chars: int) -> str:
+    query = " ".join(clean_unicode(query).split())
+    if not query:
+        raise QueryError("the query is empty: type a few words about what you need")
+    if len(query) > max_chars:
+        raise QueryError(f"the query is too long ({len(query)} characters; at most {max_chars})")
+    return query
+
+
+class Searcher:
+    """Answers queries against one loaded index; thread-safe, with a query-vector cache."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        embedder: Embedder,
+        *,
+        threshold_override: float | None = None,
+        max_query_chars: int = 500,
+        cache_size: int = 1024,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.threshold_override = threshold_override
+        self.max_query_chars = max_query_chars
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = Lock()
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        with self._lock:
+            vec = self._cache.get(query)
+            if vec is not None:
+                self._cache.move_to_end(query)
+                return vec
+        vec = self.embedder.encode([query])[0]
+        with self._lock:
+            self._cache[query] = vec
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vec
+
+    def languages_for(
+        self, query: str, lang: str | None, prefer: str | None = None
+    ) -> tuple[str, ...]:
+        """The strict language if given; else the query's language when it can be told
+        (function words, letters, then which language's vocabulary knows its words);
+        else the preferred (page) language; else all."""
+        available = self.index.languages
+        if lang:
+            lang = lang.strip().lower()
+            if lang not in available:
+                raise QueryError(
+                    f"no articles in language {lang!r}; available: {', '.join(available)}"
+                )
+            return (lang,)
+        if len(available) <= 1:
+            return available
+        detected = language.detect(query, available)
+        if detected:
+            return (detected,)
+        known = {
+            lg: sum(1 for t in set(lex.analyzer.terms(query)) if t in lex.df)
+            for lg, lex in self.index.lexical.items()
+        }
+        ranked = sorted(known.items(), key=lambda kv: -kv[1])
+        if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            return (ranked[0][0],)
+        if prefer in available:
+            return (prefer,) if prefer else available
+        return available
+
+    def search(
+        self,
+        query: str,
+        lang: str | None = None,
+        limit: int = 10,
+        *,
+        prefer: str | None = None,
+        mode: str = "hybrid",
+    ) -> SearchResult:
+        """Best section per article, best first. ``mode``: hybrid | dense | lexical."""
+        query = normalise_query(query, self.max_query_chars)
+        if not 1 <= limit <= 100:
+            raise QueryError("limit must be between 1 and 100")
+        langs = self.languages_for(query, lang, prefer)
+        index = self.index
+        qvec = self._query_vector(query)
+        n = len(index.chunks)
+        dense_scores = index.vectors @ qvec if n else np.zeros(0, dtype=np.float32)
+        candidate_ids: set[int] = set()
+        if n:
+            k = min(CANDIDATES * max(1, len(index.languages)), n)
+            _, ids = index.dense.search(qvec.reshape(1, -1), k)
+            candidate_ids.update(int(i) for i in ids[0] if i >= 0)
+        lexical_part: dict[int, tuple[float, float]] = {}
+        query_terms: dict[str, set[str]] = {}
+        for lg in langs:
+            lex = index.lexical.get(lg)
+            if lex is None:
+                continue
+            terms = lex.analyzer.terms(query)
+            query_terms[lg] = set(terms)
+            if not terms:
+                continue
+            bm25, coverage = lex.score(terms)
+            top = float(bm25.max()) if len(bm25) else 0.0
+            if top <= 0:
+                continue
+            best_local = np.argsort(-bm25)[:CANDIDATES]
+            for local in best_local:
+                if bm25[local] > 0:
+                    candidate_ids.add(int(lex.chunk_ids[local]))
+            for local, chunk_id in enumerate(lex.chunk_ids):
+                if coverage[local] > 0:
+                    lexical_part[int(chunk_id)] = (
+                        float(coverage[local]) * (0.7 + 0.3 * float(bm25[local]) / top),
+                        float(bm25[local]),
+                    )
+        best: dict[tuple[str, str], tuple[float, int, float, float]] = {}
+        for cid in candidate_ids:
+            chunk = index.chunks[cid]
+            if chunk.lang not in langs:
+                continue
+            fusion = FUSION.get(chunk.lang, DEFAULT_FUSION)
+            cos = float(dense_scores[cid])
+            dense = min(1.0, max(0.0, (cos - fusion.dense_floor)
+                                 / (fusion.dense_ceiling - fusion.dense_floor)))
+            lexical = lexical_part.get(cid, (0.0, 0.0))[0]
+            if mode == "dense":
+                score = dense
+            elif mode == "lexical":
+                score = lexical
+            else:
+                score = fusion.dense_weight * dense + fusion.lexical_weight * lexical
+            key = index.chunk_article[cid]
+            if key not in best or score > best[key][0]:
+                best[key] = (score, cid, dense, lexical)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+        hits = []
+        for (lg, slug), (score, cid, dense, lexical) in ranked:
+            hits.append(self._hit(lg, slug, cid, score, dense, lexical,
+                                  query_terms.get(lg, set())))
+        top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
+        threshold = index.answer_threshold(top_lang, self.threshold_override)
+        hits = [
+            Hit(**{**asdict(h), "confidence": _label(h.score, threshold)}) for h in hits
+        ]
+        answered = bool(hits) and hits[0].score >= threshold
+        return SearchResult(query, langs[0] if len(langs) == 1 else None, answered, hits,
+                            threshold)
+
+    def _hit(self, lang: str, slug: str, cid: int, score: float, dense: float, lexical: float,
+             terms: set[str]) -> Hit:
+        chunk = self.index.chunks[cid]
+        article = self.index.articles[(lang, slug)]
+        plain, marked = make_snippet(chunk.text or article.description, terms, Analyzer(lang))
+        url = article.url + (f"#{chunk.section_id}" if chunk.section_id else "")
+        return Hit(
+            slug=slug,
+            lang=lang,
+            title=article.title,
+            url=url,
+            section=chunk.heading if chunk.section_id else None,
+            snippet=plain,
+            score=round(score, 4),
+            section_id=chunk.section_id,
+            snippet_html=marked,
+            confidence="weak",
+            dense=round(dense, 4),
+            lexical=round(lexical, 4),
+        )
+
+
+def _label(score: float, threshold: float) -> str:
+    if score >= threshold + STRONG_MARGIN:
+        return "strong"
+    if score >= threshold:
+        return "partial"
+    return "weak"

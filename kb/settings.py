@@ -1,0 +1,96 @@
+"""One settings object for the whole product.
+
+Values come, highest priority first, from keyword arguments, ``KB_*`` environment
+variables, a TOML settings file (``KB_SETTINGS_FILE``, default ``kb.toml`` in the working
+directory, optional) and the defaults below. The README's settings table is checked
+against this class by a test, so every field needs a description.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore", frozen=True)
+
+    articles_dir: Path = Field(Path("articles"), description="Folder of Markdown articles.")
+    index_dir: Path = Field(
+        Path("var/index"), description="Folder that holds the built index versions."
+    )
+    database_url: str = Field(
+        "sqlite:///var/kb.sqlite3",
+        description="Event store: `sqlite:///<path>` or `postgresql://...`.",
+    )
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: the bundled all-MiniLM-L6-v2, or a path to any "
+        "sentence-transformers model folder.",
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="Token for admin and agent pages; those pages are off when unset."
+    )
+    default_lang: str = Field(
+        "hr",
+        description="Language of articles whose folder, front matter and text do not tell, "
+        "and of the home page when the browser does not say.",
+    )
+    answer_threshold: float | None = Field(
+        None,
+        description="Confidence a best hit needs to count as an answer; overrides the "
+        "per-language thresholds recorded in the index manifest.",
+    )
+    hnsw_min_chunks: int = Field(
+        50_000,
+        description="Chunk count from which the dense index is HNSW instead of exact.",
+    )
+    max_query_chars: int = Field(500, description="Longest accepted search query.")
+    embed_batch_size: int = Field(64, description="Chunks embedded per model call.")
+    host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
+    port: int = Field(8000, description="Port `kb serve` listens on.")
+
+    @field_validator("default_lang")
+    @classmethod
+    def _lang_code(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not value.isalpha() or len(value) not in (2, 3):
+            raise ValueError("must be a language code such as 'hr' or 'en'")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("KB_SETTINGS_FILE", "kb.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (settings are frozen on purpose)."""
+        return self.model_copy(update=changes)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None

@@ -1,0 +1,33 @@
+"""Small text normalisations shared by slugs, the lexical analyser and snippets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Croatian letters that NFKD does not decompose (đ) or that people type as digraphs.
+_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"})
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def fold_diacritics(text: str) -> str:
+    """'Plaćanje đaka' -> 'Placanje daka': customers often type Croatian without diacritics."""
+    text = text.translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def slugify(text: str, fallback: str = "section") -> str:
+    """URL-safe id: 'Povrat novca' -> 'povrat-novca', stable across runs and languages."""
+    slug = _NON_SLUG.sub("-", fold_diacritics(text).lower()).strip("-")
+    return slug[:80].rstrip("-") or fallback
+
+
+def clean_unicode(text: str) -> str:
+    """Drop NUL, control and zero-width characters; normalise to NFC so 'c+ˇ' equals 'č'."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+    )

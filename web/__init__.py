@@ -1,0 +1,1 @@
+"""The FastAPI site: search and article pages, JSON API."""

@@ -1,0 +1,58 @@
+"""JSON endpoints for scripts and tools; the shape matches `kb search --json`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+router = APIRouter()
+
+
+class ResultModel(BaseModel):
+    slug: str
+    lang: str
+    title: str
+    url: str
+    section: str | None
+    snippet: str
+    score: float
+    section_id: str | None
+    snippet_html: str
+    confidence: str
+    dense: float
+    lexical: float
+
+
+class SearchResponse(BaseModel):
+    query: str
+    lang: str | None
+    answered: bool
+    results: list[ResultModel]
+
+
+@router.get("/api/search", response_model=SearchResponse, tags=["search"])
+def api_search(
+    request: Request,
+    q: Annotated[str, Query(description="The question, in plain words.", max_length=2000)],
+    lang: Annotated[str | None, Query(description="Language: hr, en, ...", max_length=8)] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Number of results.")] = 10,
+) -> dict[str, Any]:
+    """Hybrid search: best section per article, best first; `answered` is false when no
+    result clears the confidence threshold (results are then only 'maybe related')."""
+    result = request.app.state.kb.searcher.search(q, lang or None, limit)
+    return result.to_dict()
+
+
+@router.get("/healthz", tags=["operations"])
+def healthz(request: Request) -> dict[str, Any]:
+    """Liveness plus what is loaded."""
+    index = request.app.state.kb.index
+    return {
+        "status": "ok",
+        "index_version": index.version,
+        "articles": len(index.articles),
+        "chunks": len(index.chunks),
+        "languages": list(index.languages),
+    }

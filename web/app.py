@@ -1,0 +1,89 @@
+"""FastAPI app factory: the lifespan loads the model and index once; routes stay thin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kb.embeddings import Embedder, load_embedder
+from kb.errors import KBError, QueryError
+from kb.index import SearchIndex
+from kb.search import Searcher
+from kb.settings import Settings
+from web import api, pages
+from web.rendering import render_error
+from web.state import AppState
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+    """The site for ``settings``; ``embedder`` lets tests share one loaded model."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        model = embedder or load_embedder(settings.model)
+        index = SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
+        searcher = Searcher(index, model, threshold_override=settings.answer_threshold,
+                            max_query_chars=settings.max_query_chars)
+        app.state.kb = AppState(settings, model, searcher)
+        yield
+
+    app = FastAPI(
+        title="Help Center",
+        description="Search the help center's articles (hybrid semantic + lexical search).",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+    @app.exception_handler(QueryError)
+    def query_error(request: Request, exc: QueryError) -> Response:
+        status = 413 if "too long" in str(exc) else 422
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+        return render_error(request, status, str(exc))
+
+    @app.exception_handler(KBError)
+    def kb_error(request: Request, exc: KBError) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        return render_error(request, 400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'][1:]) or 'request'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        if wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        return render_error(request, 422, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        return render_error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, exc: Exception) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+
+    return app

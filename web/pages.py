@@ -1,0 +1,125 @@
+"""Server-rendered pages: home, categories, articles, search results."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from kb.errors import QueryError
+from web.rendering import page_lang, render
+
+router = APIRouter(include_in_schema=False)
+ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+
+
+def _known_lang(request: Request, lang: str) -> str:
+    if lang not in request.app.state.kb.index.languages:
+        raise HTTPException(404, f"no articles in language '{lang}'")
+    return lang
+
+
+@router.get("/")
+def root(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/{page_lang(request)}/", status_code=307)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    q: Annotated[str, Query(max_length=2000)] = "",
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    hl: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """`lang` restricts results to one language; `hl` is the page's language, used when
+    the query itself does not tell which language it is in."""
+    state = request.app.state.kb
+    ui_lang = page_lang(request, lang or hl)
+    if not q.strip():
+        return RedirectResponse(f"/{ui_lang}/", status_code=303)
+    try:
+        result = state.searcher.search(q, lang or None, prefer=hl or ui_lang)
+    except QueryError as exc:
+        return render(request, "search.html", ui_lang, status_code=422, query=q, error=str(exc),
+                      result=None, hits=[])
+    if not lang and result.lang:
+        ui_lang = result.lang
+    hits = [
+        {**h.to_dict(), "snippet_html": Markup(h.snippet_html)}  # escaped by the highlighter
+        for h in result.hits
+    ]
+    return render(request, "search.html", ui_lang, query=q, result=result, hits=hits, error=None,
+                  search_lang=lang or "")
+
+
+@router.get("/assets/{path:path}")
+def asset(request: Request, path: str) -> FileResponse:
+    """Images referenced by articles, served from the articles folder (images only)."""
+    root = request.app.state.kb.settings.articles_dir.resolve()
+    target = (root / path).resolve()
+    if (
+        not target.is_relative_to(root)
+        or target.suffix.lower() not in ASSET_TYPES
+        or not target.is_file()
+    ):
+        raise HTTPException(404, "no such image")
+    media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return FileResponse(Path(target), media_type=media_type,
+                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@router.get("/{lang}/", response_class=HTMLResponse)
+def home(request: Request, lang: str) -> Response:
+    state = request.app.state.kb
+    lang = _known_lang(request, lang)
+    categories = state.by_category.get(lang, {})
+    return render(
+        request, "home.html", lang,
+        categories=categories,
+        category_names=state.category_names(lang),
+        popular=state.popular(lang),
+        alternates={other: f"/{other}/" for other in state.index.languages if other != lang},
+    )
+
+
+@router.get("/{lang}", include_in_schema=False)
+def home_no_slash(lang: str) -> RedirectResponse:
+    return RedirectResponse(f"/{lang}/", status_code=307)
+
+
+@router.get("/{lang}/categories/{category}", response_class=HTMLResponse)
+def category_page(request: Request, lang: str, category: str) -> Response:
+    state = request.app.state.kb
+    lang = _known_lang(request, lang)
+    articles = state.by_category.get(lang, {}).get(category)
+    if not articles:
+        raise HTTPException(404, f"no category '{category}'")
+    return render(request, "category.html", lang, category=category, articles=articles,
+                  category_names=state.category_names(lang))
+
+
+@router.get("/{lang}/articles/{slug}", response_class=HTMLResponse)
+def article_page(request: Request, lang: str, slug: str) -> Response:
+    state = request.app.state.kb
+    lang = _known_lang(request, lang)
+    article = state.index.article(lang, slug)
+    if article is None:
+        raise HTTPException(404, f"no article '{slug}'")
+    related = [a for s in article.related if (a := state.index.article(lang, s))]
+    translations = state.translations(article)
+    alternates = {t.lang: t.url for t in translations}
+    for other in state.index.languages:
+        alternates.setdefault(other, f"/{other}/") if other != lang else None
+    return render(
+        request, "article.html", lang,
+        article=article,
+        body=Markup(article.html),  # rendered by kb.markdown with raw HTML disabled
+        related=related,
+        translations=translations,
+        category_names=state.category_names(lang),
+        alternates=alternates,
+    )

@@ -1,0 +1,51 @@
+"""What the app holds for its lifetime: settings, the embedder and the live index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from kb.embeddings import Embedder
+from kb.index import ArticleEntry, SearchIndex
+from kb.search import Searcher
+from kb.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    embedder: Embedder
+    searcher: Searcher
+
+    @property
+    def index(self) -> SearchIndex:
+        return self.searcher.index
+
+    @cached_property
+    def by_category(self) -> dict[str, dict[str, list[ArticleEntry]]]:
+        grouped: dict[str, dict[str, list[ArticleEntry]]] = {}
+        for article in sorted(self.index.articles.values(), key=lambda a: a.title.lower()):
+            grouped.setdefault(article.lang, {}).setdefault(article.category, []).append(article)
+        return grouped
+
+    def category_names(self, lang: str) -> dict[str, str]:
+        names: dict[str, dict[str, str]] = self.index.manifest.get("categories", {})
+        return names.get(lang, {})
+
+    def translations(self, article: ArticleEntry) -> list[ArticleEntry]:
+        if not article.translation_key:
+            return []
+        return [
+            a
+            for a in self.index.articles.values()
+            if a.translation_key == article.translation_key and a.lang != article.lang
+        ]
+
+    def popular(self, lang: str, limit: int = 6) -> list[ArticleEntry]:
+        """Featured articles first, then the most recently updated."""
+        articles = [a for a in self.index.articles.values() if a.lang == lang]
+        articles.sort(key=lambda a: (not a.featured, a.updated or ""), reverse=False)
+        featured = [a for a in articles if a.featured]
+        rest = sorted((a for a in articles if not a.featured),
+                      key=lambda a: a.updated or "", reverse=True)
+        return (featured + rest)[:limit]
