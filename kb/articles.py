@@ -114,7 +114,7 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int
     except yaml.YAMLError as exc:
         # the context mark is where the broken construct began (an unclosed quote, say)
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = mark.line + 1 if mark is not None else 1  # the YAML text starts after ---
         problem = " ".join(
             p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p
         ) or str(exc).splitlines()[0]

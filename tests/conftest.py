@@ -1,0 +1,65 @@
+"""Shared fixtures: the real bundled model, a real index of the demo articles on disk,
+and the real app behind an HTTP client. Expensive things are built once per session."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import BuildReport, build_index
+from kb.embeddings import SentenceTransformerEmbedder, load_embedder
+from kb.settings import Settings
+from web.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "articles"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8") as f:
+        return [row for row in csv.reader(f, delimiter="\t") if row and not row[0].startswith("#")]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = tmp_path_factory.mktemp("var")
+    return Settings(
+        articles_dir=ARTICLES,
+        index_dir=var / "index",
+        database_url=f"sqlite:///{var / 'kb.sqlite3'}",
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_build(demo_settings: Settings, embedder: SentenceTransformerEmbedder) -> BuildReport:
+    return build_index(demo_settings, embedder, quiet=True)
+
+
+@pytest.fixture(scope="session")
+def client(
+    demo_settings: Settings, demo_build: BuildReport, embedder: SentenceTransformerEmbedder
+) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_settings, embedder)) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def kb_env(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> Settings:
+    """KB_* variables pointing at the demo index, for CLI tests."""
+    for key in list(os.environ):
+        if key.startswith("KB_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("KB_ARTICLES_DIR", str(demo_settings.articles_dir))
+    monkeypatch.setenv("KB_INDEX_DIR", str(demo_settings.index_dir))
+    return demo_settings

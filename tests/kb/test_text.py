@@ -1,0 +1,20 @@
+from kb.text import clean_unicode, fold_diacritics, slugify
+
+
+def test_slugify_transliterates_croatian() -> None:
+    assert slugify("Povrat novca") == "povrat-novca"
+    assert slugify("Đurđevak, čaša i šećer!") == "durdevak-casa-i-secer"
+
+
+def test_slugify_never_returns_empty() -> None:
+    assert slugify("!!!") == "section"
+    assert slugify("", fallback="article") == "article"
+
+
+def test_fold_diacritics_keeps_plain_letters() -> None:
+    assert fold_diacritics("Plaćanje pošiljke ĐAK") == "Placanje posiljke DAK"
+
+
+def test_clean_unicode_drops_nul_and_zero_width_and_composes() -> None:
+    assert clean_unicode("pla\u0107a\x00nje\u200b") == "plaćanje"
+    assert clean_unicode("c\u030c") == "č"
