@@ -1,0 +1,84 @@
+"""Search quality on the demo help center, with the real model and a real index.
+
+`demo-must.tsv`: plain-words questions that must find their article first.
+`demo.tsv`: the writers' larger paraphrase set, held to rates per language.
+`offtopic.tsv`: questions the shop's help center cannot answer: must come back unanswered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from indexer.build import BuildReport
+from kb.embeddings import SentenceTransformerEmbedder
+from kb.index import SearchIndex
+from kb.search import Searcher
+from kb.settings import Settings
+from tests.conftest import GOLDEN, read_tsv
+
+
+@pytest.fixture(scope="module")
+def searcher(
+    demo_settings: Settings, demo_build: BuildReport, embedder: SentenceTransformerEmbedder
+) -> Searcher:
+    return Searcher(SearchIndex.load(demo_settings.index_dir, embedder.fingerprint), embedder)
+
+
+MUST = read_tsv(GOLDEN / "demo-must.tsv")
+
+
+@pytest.mark.parametrize(("lang", "query", "slug"), MUST, ids=[q for _, q, _ in MUST])
+def test_plain_question_finds_its_article_first(
+    searcher: Searcher, lang: str, query: str, slug: str
+) -> None:
+    result = searcher.search(query, prefer=lang)
+    assert result.hits[0].slug == slug, [h.slug for h in result.hits[:3]]
+    assert result.hits[0].lang == lang
+    assert result.answered
+
+
+def test_the_writers_paraphrases_rank_well_in_both_languages(searcher: Searcher) -> None:
+    rows = read_tsv(GOLDEN / "demo.tsv")
+    assert len(rows) >= 100
+    top1: dict[str, list[bool]] = defaultdict(list)
+    top3: dict[str, list[bool]] = defaultdict(list)
+    answered: dict[str, list[bool]] = defaultdict(list)
+    for lang, query, slug in rows:
+        result = searcher.search(query, prefer=lang)
+        slugs = [h.slug for h in result.hits]
+        top1[lang].append(slugs[:1] == [slug])
+        top3[lang].append(slug in slugs[:3])
+        answered[lang].append(result.answered)
+    for lang in ("en", "hr"):
+        rate1 = sum(top1[lang]) / len(top1[lang])
+        rate3 = sum(top3[lang]) / len(top3[lang])
+        rate_answered = sum(answered[lang]) / len(answered[lang])
+        assert rate1 >= 0.80, f"{lang} top-1 {rate1:.2f}"
+        assert rate3 >= 0.92, f"{lang} top-3 {rate3:.2f}"
+        assert rate_answered >= 0.90, f"{lang} answered {rate_answered:.2f}"
+
+
+OFFTOPIC = read_tsv(GOLDEN / "offtopic.tsv")
+
+
+@pytest.mark.parametrize(("lang", "query"), OFFTOPIC, ids=[q for _, q in OFFTOPIC])
+def test_off_topic_question_is_not_answered(searcher: Searcher, lang: str, query: str) -> None:
+    result = searcher.search(query, prefer=lang)
+    assert not result.answered, (result.hits[0].slug, result.hits[0].score)
+    assert result.hits, "the closest articles are still offered as 'maybe related'"
+
+
+def test_croatian_without_diacritics_finds_the_same_article(searcher: Searcher) -> None:
+    with_marks = searcher.search("plaćanje pouzećem", lang="hr").hits[0].slug
+    without = searcher.search("placanje pouzecem", lang="hr").hits[0].slug
+    assert with_marks == without == "nacini-placanja"
+
+
+def test_snippets_highlight_matches_and_escape_text(searcher: Searcher) -> None:
+    hit = searcher.search("povrat novca na karticu", lang="hr").hits[0]
+    assert "<mark>" in hit.snippet_html
+    assert "<mark>" not in hit.snippet
+    hit = searcher.search('<b onmouseover="x">refund</b>', lang="en").hits[0]
+    assert "<b " not in hit.snippet_html

@@ -1,0 +1,65 @@
+"""Server-rendered pages: what a customer sees, with JavaScript off."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_root_redirects_to_the_browsers_language(client: TestClient) -> None:
+    r = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}, follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/en/"
+    r = client.get("/", headers={"Accept-Language": "de"}, follow_redirects=False)
+    assert r.headers["location"] == "/hr/"
+
+
+def test_home_has_search_categories_and_popular_articles(client: TestClient) -> None:
+    page = client.get("/hr/").text
+    assert '<html lang="hr">' in page
+    assert 'action="/search"' in page and 'name="q"' in page
+    assert "Teme" in page and "Popularni članci" in page
+    assert 'href="/hr/categories/' in page
+    assert 'hreflang="en"' in page
+
+
+def test_article_page_renders_markdown_with_toc_meta_and_related(client: TestClient) -> None:
+    page = client.get("/en/articles/returns").text
+    assert "<h1>" in page
+    assert 'class="toc"' in page and "On this page" in page
+    assert 'class="anchor"' in page
+    assert "Updated" in page and "<time datetime=" in page
+    assert "Related articles" in page
+    assert 'href="/hr/articles/povrat-proizvoda"' in page  # the translation
+
+
+def test_search_page_answers_with_highlighted_snippets(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "kako vratiti proizvod", "hl": "hr"}).text
+    assert "Nismo pronašli dobar odgovor" not in page
+    assert '<a class="hit-title" href="/hr/articles/povrat-proizvoda' in page
+    assert "<mark>" in page
+
+
+def test_search_page_is_honest_when_nothing_answers(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "recept za sarmu", "hl": "hr"}).text
+    assert "Nismo pronašli dobar odgovor" in page
+    assert "Možda povezano" in page
+    page = client.get("/search", params={"q": "how do I renew my passport", "hl": "en"}).text
+    assert "We couldn't find a good answer" in page
+
+
+def test_script_in_a_query_comes_out_escaped(client: TestClient) -> None:
+    page = client.get("/search", params={"q": '<script>alert("x")</script> dostava'}).text
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_unknown_pages_get_a_friendly_404(client: TestClient) -> None:
+    for url in ["/hr/articles/nema-ga", "/xx/", "/en/categories/nothing"]:
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "<form" in response.text and "Traceback" not in response.text
+
+
+def test_overlong_query_on_the_page_is_a_clear_error(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "riječ " * 200})
+    assert response.status_code == 422
+    assert "too long" in response.text
