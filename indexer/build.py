@@ -79,7 +79,7 @@ def _embed(
 
 
 def _category_names(articles_dir: Path, languages: set[str]) -> dict[str, dict[str, str]]:
-    """Display names from `articles/<lang>/_categories.yml` (slug: name), where writers keep them."""
+    """Display names from `articles/<lang>/_categories.yml` (slug: name): writers own them."""
     names: dict[str, dict[str, str]] = {}
     for lang in languages:
         path = articles_dir / lang / "_categories.yml"
@@ -90,6 +90,18 @@ def _category_names(articles_dir: Path, languages: set[str]) -> dict[str, dict[s
         if isinstance(data, dict):
             names[lang] = {str(k): str(v) for k, v in data.items()}
     return names
+
+
+def _synonyms(articles_dir: Path, lang: str) -> list[list[str]]:
+    """Writers' synonym groups from `articles/<lang>/_synonyms.yml` (a list of lists)."""
+    path = articles_dir / lang / "_synonyms.yml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, yaml.YAMLError):
+        return []
+    if not isinstance(data, list):
+        return []
+    return [[str(w) for w in group] for group in data if isinstance(group, list)]
 
 
 def _dense_index(vectors: np.ndarray, hnsw_min: int) -> tuple[faiss.Index, str]:
@@ -120,9 +132,9 @@ def _related(
     for a in articles:
         by_lang[a.lang].append(a)
     for group in by_lang.values():
-        means = np.stack(
-            [vectors[rows[(a.lang, a.slug)]].mean(axis=0) for a in group]
-        ).astype(np.float32)
+        means = np.stack([vectors[rows[(a.lang, a.slug)]].mean(axis=0) for a in group]).astype(
+            np.float32
+        )
         means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-9
         sims = means @ means.T
         np.fill_diagonal(sims, -1.0)
@@ -159,13 +171,16 @@ def build_index(
         )
     chunks: list[Chunk] = []
     titles: dict[tuple[str, str], str] = {}
+    tags: dict[tuple[str, str], tuple[str, ...]] = {}
     for article in published:
         titles[(article.lang, article.slug)] = article.title
+        tags[(article.lang, article.slug)] = article.tags
         chunks.extend(chunk_article(article, embedder.max_tokens - 16, embedder.count_tokens))
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(index_dir / "cache", getattr(embedder, "fingerprint", embedder.name),
-                           embedder.dimension)
+    cache = EmbeddingCache(
+        index_dir / "cache", getattr(embedder, "fingerprint", embedder.name), embedder.dimension
+    )
     embed_texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
     vectors, embedded = _embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
     dense, kind = _dense_index(vectors, settings.hnsw_min_chunks)
@@ -173,10 +188,14 @@ def build_index(
     by_lang: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(chunks):
         by_lang[c.lang].append(i)
+
+    def lexical_text(chunk: Chunk) -> str:
+        key = (chunk.lang, chunk.slug)
+        return chunk.lexical_text(titles[key], tags[key])
+
     lexical = {
         lang: LexicalIndex.build(
-            lang, [chunks[i].lexical_text(titles[(chunks[i].lang, chunks[i].slug)]) for i in ids],
-            ids,
+            lang, [lexical_text(chunks[i]) for i in ids], ids, _synonyms(articles_dir, lang)
         )
         for lang, ids in by_lang.items()
     }
@@ -223,8 +242,9 @@ def build_index(
         "answer_thresholds": dict(DEFAULT_THRESHOLDS),
         "categories": _category_names(articles_dir, set(by_lang)),
     }
-    write_version(index_dir / "versions" / version, manifest, entries, chunks, vectors, dense,
-                  lexical)
+    write_version(
+        index_dir / "versions" / version, manifest, entries, chunks, vectors, dense, lexical
+    )
     publish(index_dir, version)
     return BuildReport(
         version=version,

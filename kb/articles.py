@@ -107,7 +107,7 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
-def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
+def _split_front_matter(text: str, path: PurePosixPath) -> tuple[dict[str, Any], str, int]:
     """Metadata, body and the body's first line number; YAML errors carry the real line."""
     try:
         post = frontmatter.loads(text)
@@ -115,9 +115,10 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int
         # the context mark is where the broken construct began (an unclosed quote, say)
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1  # the YAML text starts after ---
-        problem = " ".join(
-            p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p
-        ) or str(exc).splitlines()[0]
+        problem = (
+            " ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
+            or str(exc).splitlines()[0]
+        )
         raise ArticleError(path, line, f"invalid YAML front matter: {problem}") from exc
     metadata = dict(post.metadata)
     if text.startswith("---") and not metadata and text.count("\n---") == 0:

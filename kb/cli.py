@@ -54,8 +54,10 @@ def run_index(settings: Settings, quiet: bool, echo: Callable[[str], None] = _ec
 
     report = build_index(settings, load_embedder(settings.model), quiet=quiet)
     for problem in report.problems:
-        echo(f"{settings.articles_dir / problem.path}:{problem.line}: "
-             f"{problem.severity}: {problem.message}")
+        echo(
+            f"{settings.articles_dir / problem.path}:{problem.line}: "
+            f"{problem.severity}: {problem.message}"
+        )
     echo(
         f"indexed {report.articles} articles ({report.chunks} chunks: {report.embedded} "
         f"embedded, {report.reused} reused; {report.index_kind} index) in "
@@ -67,7 +69,9 @@ def run_index(settings: Settings, quiet: bool, echo: Callable[[str], None] = _ec
 
 @app.command()
 def index(
-    articles: Annotated[Path | None, typer.Option(help="Articles folder [KB_ARTICLES_DIR].")] = None,
+    articles: Annotated[
+        Path | None, typer.Option(help="Articles folder [KB_ARTICLES_DIR].")
+    ] = None,
     index_dir: Annotated[
         Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
     ] = None,
@@ -99,8 +103,12 @@ def search(
         settings = _settings(index_dir=index_dir)
         embedder = load_embedder(settings.model)
         idx = SearchIndex.load(settings.index_dir, embedder.fingerprint)
-        result = Searcher(idx, embedder, threshold_override=settings.answer_threshold,
-                          max_query_chars=settings.max_query_chars).search(query, lang, limit)
+        result = Searcher(
+            idx,
+            embedder,
+            threshold_override=settings.answer_threshold,
+            max_query_chars=settings.max_query_chars,
+        ).search(query, lang, limit)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return

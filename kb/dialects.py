@@ -11,10 +11,24 @@ import re
 from pathlib import Path
 
 _ADMONITION_LABELS = {
-    "en": {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning",
-           "caution": "Caution", "info": "Info", "danger": "Danger"},
-    "hr": {"note": "Napomena", "tip": "Savjet", "important": "Važno", "warning": "Upozorenje",
-           "caution": "Oprez", "info": "Informacija", "danger": "Opasnost"},
+    "en": {
+        "note": "Note",
+        "tip": "Tip",
+        "important": "Important",
+        "warning": "Warning",
+        "caution": "Caution",
+        "info": "Info",
+        "danger": "Danger",
+    },
+    "hr": {
+        "note": "Napomena",
+        "tip": "Savjet",
+        "important": "Važno",
+        "warning": "Upozorenje",
+        "caution": "Oprez",
+        "info": "Informacija",
+        "danger": "Opasnost",
+    },
 }
 
 _DOCFX_IMAGE = re.compile(r":::image\s+(?P<attrs>.*?)(?::::|$)", re.S)
@@ -47,8 +61,9 @@ def _label(kind: str, lang: str) -> str:
 
 
 def _quote(title: str, body: str) -> str:
-    lines = [f"> **{title}**", ">"] + [f"> {line}" if line.strip() else ">"
-                                          for line in body.strip("\n").splitlines()]
+    lines = [f"> **{title}**", ">"] + [
+        f"> {line}" if line.strip() else ">" for line in body.strip("\n").splitlines()
+    ]
     return "\n".join(lines) + "\n"
 
 

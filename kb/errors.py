@@ -6,7 +6,7 @@ HTTP 4xx page) translate exactly this tree and let everything else surface as a 
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 
 class KBError(Exception):
@@ -16,7 +16,7 @@ class KBError(Exception):
 class ArticleError(KBError):
     """An article file that cannot be used, with the place an editor can jump to."""
 
-    def __init__(self, path: Path | str, line: int, message: str) -> None:
+    def __init__(self, path: PurePath | str, line: int, message: str) -> None:
         self.path = Path(path)
         self.line = line
         self.message = message

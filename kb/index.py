@@ -174,11 +174,15 @@ class SearchIndex:
         ]
         vectors = np.load(folder / "vectors.npy")
         dense = faiss.read_index(str(folder / "dense.faiss"))
-        lexical = {
-            sub.name: LexicalIndex.load(sub.name, sub)
-            for sub in sorted((folder / "lexical").iterdir())
-            if sub.is_dir()
-        } if (folder / "lexical").is_dir() else {}
+        lexical = (
+            {
+                sub.name: LexicalIndex.load(sub.name, sub)
+                for sub in sorted((folder / "lexical").iterdir())
+                if sub.is_dir()
+            }
+            if (folder / "lexical").is_dir()
+            else {}
+        )
         if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
             raise IndexMismatchError(f"index in {folder} is incomplete; rebuild it with `kb index`")
         return cls(folder, manifest, articles, chunks, vectors, dense, lexical)

@@ -22,8 +22,17 @@ import Stemmer
 from kb.language import STOPWORDS
 from kb.text import fold_diacritics
 
-_STEMMERS = {"en": "english", "hr": "serbian", "sr": "serbian", "bs": "serbian",
-             "de": "german", "sl": "porter", "it": "italian", "fr": "french", "es": "spanish"}
+_STEMMERS = {
+    "en": "english",
+    "hr": "serbian",
+    "sr": "serbian",
+    "bs": "serbian",
+    "de": "german",
+    "sl": "porter",
+    "it": "italian",
+    "fr": "french",
+    "es": "spanish",
+}
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -64,16 +73,38 @@ def _stemmer(lang: str) -> Stemmer.Stemmer | None:
 class LexicalIndex:
     """BM25 over one language's chunks; documents are positions in ``chunk_ids``."""
 
-    def __init__(self, lang: str, bm25: bm25s.BM25, chunk_ids: np.ndarray, df: dict[str, int]):
+    def __init__(
+        self,
+        lang: str,
+        bm25: bm25s.BM25,
+        chunk_ids: np.ndarray,
+        df: dict[str, int],
+        synonyms: list[list[list[str]]] | None = None,
+    ):
         self.lang = lang
         self.analyzer = Analyzer(lang)
         self.bm25 = bm25
         self.chunk_ids = chunk_ids
         self.df = df
         self.n_docs = len(chunk_ids)
+        self.synonym_groups = synonyms or []
+        # phrase (as a term tuple) -> every phrase of its group, itself first
+        self._synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for group in self.synonym_groups:
+            phrases = [tuple(p) for p in group]
+            for phrase in phrases:
+                self._synonyms[phrase] = [phrase] + [p for p in phrases if p != phrase]
+        self._longest = max((len(p) for p in self._synonyms), default=1)
 
     @classmethod
-    def build(cls, lang: str, texts: list[str], chunk_ids: list[int]) -> LexicalIndex:
+    def build(
+        cls,
+        lang: str,
+        texts: list[str],
+        chunk_ids: list[int],
+        synonyms: list[list[str]] | None = None,
+    ) -> LexicalIndex:
+        """``synonyms``: groups of words or phrases customers use for the same thing."""
         analyzer = Analyzer(lang)
         corpus = [analyzer.terms(t) or [""] for t in texts]
         bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
@@ -82,39 +113,85 @@ class LexicalIndex:
         for terms in corpus:
             for term in set(terms):
                 df[term] = df.get(term, 0) + 1
-        return cls(lang, bm25, np.asarray(chunk_ids, dtype=np.int64), df)
+        groups: list[list[list[str]]] = []
+        for group in synonyms or []:
+            unique = dict.fromkeys(tuple(analyzer.terms(p)) for p in group)
+            phrases = [list(p) for p in unique if p]
+            if len(phrases) > 1:
+                groups.append(phrases)
+        return cls(lang, bm25, np.asarray(chunk_ids, dtype=np.int64), df, groups)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.bm25.save(str(folder), show_progress=False)
         np.save(folder / "chunk_ids.npy", self.chunk_ids)
         (folder / "df.json").write_text(json.dumps(self.df), encoding="utf-8")
+        (folder / "synonyms.json").write_text(json.dumps(self.synonym_groups), encoding="utf-8")
 
     @classmethod
     def load(cls, lang: str, folder: Path) -> LexicalIndex:
         bm25 = bm25s.BM25.load(str(folder), show_progress=False)
         chunk_ids = np.load(folder / "chunk_ids.npy")
         df = json.loads((folder / "df.json").read_text(encoding="utf-8"))
-        return cls(lang, bm25, chunk_ids, df)
+        synonyms_file = folder / "synonyms.json"
+        synonyms = (
+            json.loads(synonyms_file.read_text(encoding="utf-8")) if synonyms_file.exists() else []
+        )
+        return cls(lang, bm25, chunk_ids, df, synonyms)
 
     def idf(self, term: str) -> float:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
+    def expand(self, terms: list[str]) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+        """The query as units: a word, or a synonym phrase found in it (longest first),
+        each with the phrases that may stand in for it."""
+        units: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = []
+        seen: set[tuple[str, ...]] = set()
+        i = 0
+        while i < len(terms):
+            for size in range(min(self._longest, len(terms) - i), 0, -1):
+                phrase = tuple(terms[i : i + size])
+                if size == 1 or phrase in self._synonyms:
+                    break
+            alternatives = self._synonyms.get(phrase, [phrase])
+            if phrase not in seen:
+                units.append((phrase, alternatives))
+                seen.add(phrase)
+            i += len(phrase)
+        return units
+
+    def highlight_terms(self, terms: list[str]) -> set[str]:
+        return {t for _, alternatives in self.expand(terms) for p in alternatives for t in p}
+
+    def _phrase_scores(self, phrase: tuple[str, ...]) -> np.ndarray:
+        """BM25 of a phrase's words, only where all of them occur (no positions kept)."""
+        total = np.zeros(self.n_docs, dtype=np.float32)
+        present = np.ones(self.n_docs, dtype=bool)
+        for term in phrase:
+            if term not in self.df:
+                return np.zeros(self.n_docs, dtype=np.float32)
+            term_scores = np.asarray(self.bm25.get_scores([term]), dtype=np.float32)
+            total += term_scores
+            present &= term_scores > 0
+        return total * present
+
     def score(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 score and IDF-weighted share of query terms present, for every document.
 
         The share ("coverage") does not depend on the other documents' scores, so it can
-        say that *nothing* matches - BM25's relative scores cannot.
+        say that *nothing* matches - BM25's relative scores cannot. A synonym counts as
+        the words it stands in for (its best-scoring phrase, never a double count).
         """
         scores = np.zeros(self.n_docs, dtype=np.float32)
         covered = np.zeros(self.n_docs, dtype=np.float32)
-        unique = list(dict.fromkeys(terms))
-        total_idf = sum(self.idf(t) for t in unique) or 1.0
-        for term in unique:
-            if term not in self.df:
-                continue
-            term_scores = np.asarray(self.bm25.get_scores([term]), dtype=np.float32)
-            scores += term_scores
-            covered += (term_scores > 0) * np.float32(self.idf(term) / total_idf)
+        units = self.expand(terms)
+        weights = [sum(self.idf(t) for t in phrase) for phrase, _ in units]
+        total_idf = sum(weights) or 1.0
+        for (_, alternatives), weight in zip(units, weights, strict=True):
+            unit_scores = np.zeros(self.n_docs, dtype=np.float32)
+            for phrase in alternatives:
+                np.maximum(unit_scores, self._phrase_scores(phrase), out=unit_scores)
+            scores += unit_scores
+            covered += (unit_scores > 0) * np.float32(weight / total_idf)
         return scores, covered

@@ -121,9 +121,11 @@ def tokens_to_text(tokens: Sequence[Token]) -> str:
                 lines.append(text)
         elif t in ("fence", "code_block"):
             lines.append(tok.content.rstrip("\n"))
-        elif t == "paragraph_close" and not list_stack and not in_cell:
-            lines.append("")
-        elif t in ("bullet_list_close", "ordered_list_close", "table_close"):
+        elif (t == "paragraph_close" and not list_stack and not in_cell) or t in (
+            "bullet_list_close",
+            "ordered_list_close",
+            "table_close",
+        ):
             lines.append("")
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

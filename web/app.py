@@ -32,8 +32,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = embedder or load_embedder(settings.model)
         index = SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
-        searcher = Searcher(index, model, threshold_override=settings.answer_threshold,
-                            max_query_chars=settings.max_query_chars)
+        searcher = Searcher(
+            index,
+            model,
+            threshold_override=settings.answer_threshold,
+            max_query_chars=settings.max_query_chars,
+        )
         app.state.kb = AppState(settings, model, searcher)
         yield
 
@@ -76,8 +80,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if wants_json(request):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+            return JSONResponse(
+                {"detail": exc.detail},
+                status_code=exc.status_code,
+                headers=getattr(exc, "headers", None),
+            )
         return render_error(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -43,7 +43,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "popular": "Popularni članci",
         "results_for": "Rezultati za",
         "no_answer": "Nismo pronašli dobar odgovor na to pitanje.",
-        "no_answer_hint": "Pokušajte drugim riječima ili nas kontaktirajte — možda vam pomognu ovi članci:",
+        "no_answer_hint": (
+            "Pokušajte drugim riječima ili nas kontaktirajte — možda vam pomognu ovi članci:"
+        ),
         "no_results": "Ništa ne odgovara vašem upitu. Pokušajte drugim riječima.",
         "maybe_related": "Možda povezano",
         "updated": "Ažurirano",

@@ -44,16 +44,32 @@ def search_page(
     try:
         result = state.searcher.search(q, lang or None, prefer=hl or ui_lang)
     except QueryError as exc:
-        return render(request, "search.html", ui_lang, status_code=422, query=q, error=str(exc),
-                      result=None, hits=[])
+        return render(
+            request,
+            "search.html",
+            ui_lang,
+            status_code=422,
+            query=q,
+            error=str(exc),
+            result=None,
+            hits=[],
+        )
     if not lang and result.lang:
         ui_lang = result.lang
     hits = [
         {**h.to_dict(), "snippet_html": Markup(h.snippet_html)}  # escaped by the highlighter
         for h in result.hits
     ]
-    return render(request, "search.html", ui_lang, query=q, result=result, hits=hits, error=None,
-                  search_lang=lang or "")
+    return render(
+        request,
+        "search.html",
+        ui_lang,
+        query=q,
+        result=result,
+        hits=hits,
+        error=None,
+        search_lang=lang or "",
+    )
 
 
 @router.get("/assets/{path:path}")
@@ -68,8 +84,11 @@ def asset(request: Request, path: str) -> FileResponse:
     ):
         raise HTTPException(404, "no such image")
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    return FileResponse(Path(target), media_type=media_type,
-                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+    return FileResponse(
+        Path(target),
+        media_type=media_type,
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
 
 
 @router.get("/{lang}/", response_class=HTMLResponse)
@@ -78,7 +97,9 @@ def home(request: Request, lang: str) -> Response:
     lang = _known_lang(request, lang)
     categories = state.by_category.get(lang, {})
     return render(
-        request, "home.html", lang,
+        request,
+        "home.html",
+        lang,
         categories=categories,
         category_names=state.category_names(lang),
         popular=state.popular(lang),
@@ -98,8 +119,14 @@ def category_page(request: Request, lang: str, category: str) -> Response:
     articles = state.by_category.get(lang, {}).get(category)
     if not articles:
         raise HTTPException(404, f"no category '{category}'")
-    return render(request, "category.html", lang, category=category, articles=articles,
-                  category_names=state.category_names(lang))
+    return render(
+        request,
+        "category.html",
+        lang,
+        category=category,
+        articles=articles,
+        category_names=state.category_names(lang),
+    )
 
 
 @router.get("/{lang}/articles/{slug}", response_class=HTMLResponse)
@@ -115,7 +142,9 @@ def article_page(request: Request, lang: str, slug: str) -> Response:
     for other in state.index.languages:
         alternates.setdefault(other, f"/{other}/") if other != lang else None
     return render(
-        request, "article.html", lang,
+        request,
+        "article.html",
+        lang,
         article=article,
         body=Markup(article.html),  # rendered by kb.markdown with raw HTML disabled
         related=related,

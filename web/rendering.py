@@ -33,15 +33,21 @@ def page_lang(request: Request, wanted: str | None = None) -> str:
     return languages[0]
 
 
-def render(request: Request, template: str, lang: str, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, lang: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     state = getattr(request.app.state, "kb", None)
     languages = state.index.languages if state else ()
     return templates.TemplateResponse(
         request,
         template,
-        {"lang": lang, "t": strings(lang), "languages": languages,
-         "alternates": context.pop("alternates", {}), **context},
+        {
+            "lang": lang,
+            "t": strings(lang),
+            "languages": languages,
+            "alternates": context.pop("alternates", {}),
+            **context,
+        },
         status_code=status_code,
     )
 

@@ -46,6 +46,7 @@ class AppState:
         articles = [a for a in self.index.articles.values() if a.lang == lang]
         articles.sort(key=lambda a: (not a.featured, a.updated or ""), reverse=False)
         featured = [a for a in articles if a.featured]
-        rest = sorted((a for a in articles if not a.featured),
-                      key=lambda a: a.updated or "", reverse=True)
+        rest = sorted(
+            (a for a in articles if not a.featured), key=lambda a: a.updated or "", reverse=True
+        )
         return (featured + rest)[:limit]

@@ -23,12 +23,21 @@ def write(root: Path, rel: str, text: str) -> None:
 @pytest.fixture()
 def small(tmp_path: Path) -> Settings:
     articles = tmp_path / "articles"
-    write(articles, "en/delivery/shipping.md",
-          "---\ntitle: Shipping\n---\nWe ship in 2 days.\n\n## Costs\n\n3.99 EUR.\n")
-    write(articles, "en/returns/returns.md",
-          "---\ntitle: Returns\n---\nReturn within 30 days.\n\n## Labels\n\nPrint the label.\n")
-    write(articles, "hr/dostava/dostava.md",
-          "---\ntitle: Dostava\n---\nŠaljemo u 2 dana.\n\n## Cijena\n\n3,99 EUR.\n")
+    write(
+        articles,
+        "en/delivery/shipping.md",
+        "---\ntitle: Shipping\n---\nWe ship in 2 days.\n\n## Costs\n\n3.99 EUR.\n",
+    )
+    write(
+        articles,
+        "en/returns/returns.md",
+        "---\ntitle: Returns\n---\nReturn within 30 days.\n\n## Labels\n\nPrint the label.\n",
+    )
+    write(
+        articles,
+        "hr/dostava/dostava.md",
+        "---\ntitle: Dostava\n---\nŠaljemo u 2 dana.\n\n## Cijena\n\n3,99 EUR.\n",
+    )
     write(articles, "en/returns/broken.md", "---\ntitle: [unclosed\n---\nText\n")
     write(articles, "en/returns/draft.md", "---\ntitle: Secret\ndraft: true\n---\nSoon.\n")
     return Settings(articles_dir=articles, index_dir=tmp_path / "index")
@@ -58,8 +67,11 @@ def test_rebuild_reuses_cached_embeddings_and_swaps_version(
     small: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
     first = build_index(small, embedder, quiet=True)
-    write(small.articles_dir, "en/returns/returns.md",
-          "---\ntitle: Returns\n---\nReturn within 30 days.\n\n## Labels\n\nPrint the new label.\n")
+    write(
+        small.articles_dir,
+        "en/returns/returns.md",
+        "---\ntitle: Returns\n---\nReturn within 30 days.\n\n## Labels\n\nPrint the new label.\n",
+    )
     second = build_index(small, embedder, quiet=True)
     assert second.version != first.version
     assert second.embedded == 1 and second.reused == second.chunks - 1

@@ -34,7 +34,7 @@ def test_front_matter_wins_and_unknown_keys_are_ignored(tmp_path: Path) -> None:
 
 def test_broken_front_matter_names_file_and_line_and_others_still_load(tmp_path: Path) -> None:
     write(tmp_path, "en/a/good.md", "---\ntitle: Good\n---\nFine.\n")
-    write(tmp_path, "en/a/bad.md", '---\ntitle: Fine\ntags: [one, two\n---\nText.\n')
+    write(tmp_path, "en/a/bad.md", "---\ntitle: Fine\ntags: [one, two\n---\nText.\n")
     result = load_articles(tmp_path)
     assert [a.slug for a in result.articles] == ["good"]
     [problem] = result.problems
@@ -59,8 +59,12 @@ def test_non_utf8_file_is_reported_with_its_line(tmp_path: Path) -> None:
 
 
 def test_language_is_detected_when_no_folder_or_front_matter_says(tmp_path: Path) -> None:
-    write(tmp_path, "faq/povrat.md", "# Povrat\n\nKako mogu vratiti proizvod koji mi se ne sviđa?\n")
-    write(tmp_path, "faq/returns.md", "# Returns\n\nHow can I return a product that I do not like?\n")
+    write(
+        tmp_path, "faq/povrat.md", "# Povrat\n\nKako mogu vratiti proizvod koji mi se ne sviđa?\n"
+    )
+    write(
+        tmp_path, "faq/returns.md", "# Returns\n\nHow can I return a product that I do not like?\n"
+    )
     langs = {a.slug: a.lang for a in load_articles(tmp_path).articles}
     assert langs == {"povrat": "hr", "returns": "en"}
 

@@ -15,8 +15,11 @@ def make(tmp_path: Path, body: str) -> Path:
 
 
 def test_summary_then_one_chunk_per_section(tmp_path: Path) -> None:
-    path = make(tmp_path, "You have 30 days.\n\n## How to return\n\nUse the label.\n\n"
-                          "### By post\n\nDrop it at GLS.\n\n## Refund times\n\n14 days.\n")
+    path = make(
+        tmp_path,
+        "You have 30 days.\n\n## How to return\n\nUse the label.\n\n"
+        "### By post\n\nDrop it at GLS.\n\n## Refund times\n\n14 days.\n",
+    )
     chunks = chunk_article(load_article(path, tmp_path))
     assert [(c.kind, c.section_id) for c in chunks] == [
         ("summary", None),

@@ -30,8 +30,9 @@ def test_index_reports_broken_articles_and_indexes_the_rest(
     (articles / "en" / "faq" / "ok.md").write_text("# Opening hours\n\nWe open at 9.\n")
     (articles / "en" / "faq" / "bad.md").write_text("---\ntitle: 'oops\n---\nText\n")
     index = tmp_path / "index"
-    result = runner.invoke(app, ["index", "--articles", str(articles), "--index", str(index),
-                                 "--quiet"])
+    result = runner.invoke(
+        app, ["index", "--articles", str(articles), "--index", str(index), "--quiet"]
+    )
     assert result.exit_code == 1
     assert f"{articles / 'en/faq/bad.md'}:2: error: invalid YAML front matter" in result.output
     assert "indexed 1 articles" in result.output
