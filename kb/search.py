@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from kb import language
+from kb.chunks import Chunk
 from kb.embeddings import Embedder
 from kb.errors import QueryError
 from kb.index import SearchIndex
@@ -47,6 +48,7 @@ DEFAULT_FUSION = Fusion(0.5, 0.5, 0.2, 0.7)
 # Calibrated on tests/golden (demo-must + demo answered, offtopic not): see docs/search-quality.md.
 DEFAULT_THRESHOLDS: dict[str, float] = {"en": 0.36, "hr": 0.40, "default": 0.40}
 STRONG_MARGIN = 0.15
+HEADING_BONUS = 0.1  # a section whose own heading says what was asked beats its neighbours
 CANDIDATES = 100
 
 
@@ -182,7 +184,7 @@ class Searcher:
             _, ids = index.dense.search(qvec.reshape(1, -1), k)
             candidate_ids.update(int(i) for i in ids[0] if i >= 0)
         lexical_part: dict[int, tuple[float, float]] = {}
-        query_terms: dict[str, set[str]] = {}
+        query_terms: dict[str, set[str]] = {lg: set() for lg in langs}
         for lg in langs:
             lex = index.lexical.get(lg)
             if lex is None:
@@ -223,6 +225,9 @@ class Searcher:
                 score = lexical
             else:
                 score = fusion.dense_weight * dense + fusion.lexical_weight * lexical
+                if lexical > 0 and chunk.section_id:
+                    bonus = HEADING_BONUS * self._heading_match(chunk, query_terms[chunk.lang])
+                    score = min(1.0, score + bonus)
             key = index.chunk_article[cid]
             if key not in best or score > best[key][0]:
                 best[key] = (score, cid, dense, lexical)
@@ -235,6 +240,13 @@ class Searcher:
         hits = [Hit(**{**asdict(h), "confidence": _label(h.score, threshold)}) for h in hits]
         answered = bool(hits) and hits[0].score >= threshold
         return SearchResult(query, langs[0] if len(langs) == 1 else None, answered, hits, threshold)
+
+    def _heading_match(self, chunk: Chunk, terms: set[str]) -> float:
+        """Share of the chunk's own heading words that the query (or a synonym) used."""
+        if not terms:
+            return 0.0
+        heading = set(Analyzer(chunk.lang).terms(chunk.heading))
+        return len(heading & terms) / len(heading) if heading else 0.0
 
     def _hit(
         self,
