@@ -157,5 +157,80 @@ def serve(
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
 
 
+events_app = typer.Typer(help="The event store: searches, clicks and votes.",
+                         no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command("prune")
+def events_prune(
+    days: Annotated[
+        int | None, typer.Option(help="Keep this many days [KB_RETENTION_DAYS].")
+    ] = None,
+) -> None:
+    """Delete events older than the retention period."""
+    from kb.events import EventStore
+
+    with _friendly_errors():
+        settings = _settings()
+        store = EventStore(settings.database_url).open()
+        try:
+            deleted = store.prune(days if days is not None else settings.retention_days)
+        finally:
+            store.close()
+    typer.echo(", ".join(f"{table}: {n} deleted" for table, n in deleted.items()))
+
+
+@app.command()
+def gaps(
+    since: Annotated[int, typer.Option(help="Look back this many days.")] = 30,
+    lang: Annotated[str | None, typer.Option(help="Only this language.")] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="table, json or csv.")
+    ] = "table",
+    index_dir: Annotated[
+        Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
+    ] = None,
+) -> None:
+    """Content gaps: unanswered questions grouped by meaning, largest first."""
+    from kb.embeddings import load_embedder
+    from kb.events import EventStore
+    from kb.gaps import gap_report, to_csv
+    from kb.index import SearchIndex
+    from kb.search import Searcher
+
+    if output not in ("table", "json", "csv"):
+        typer.secho("error: --format must be table, json or csv", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    with _friendly_errors():
+        settings = _settings(index_dir=index_dir)
+        embedder = load_embedder(settings.model)
+        searcher = None
+        try:
+            searcher = Searcher(SearchIndex.load(settings.index_dir, embedder.fingerprint),
+                                embedder)
+        except KBError as exc:
+            typer.echo(f"note: no nearest articles ({exc})", err=True)
+        store = EventStore(settings.database_url).open()
+        try:
+            topics = gap_report(store, embedder, searcher, since_days=since, lang=lang)
+        finally:
+            store.close()
+    if output == "json":
+        typer.echo(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2,
+                              default=str))
+    elif output == "csv":
+        typer.echo(to_csv(topics), nl=False)
+    else:
+        if not topics:
+            typer.echo("No unanswered questions in this period.")
+        for t in topics:
+            nearest = f"{t.nearest_slug} ({t.nearest_score:.2f})" if t.nearest_slug else "-"
+            typer.echo(f"{t.searches:4} searches {t.sessions:3} sessions  [{t.lang}] "
+                       f"{t.representative}  (trend {t.trend_label}; nearest {nearest})")
+            for example in t.examples[1:4]:
+                typer.echo(f"{'':26}- {example}")
+
+
 def main() -> None:  # pragma: no cover - console entry
     sys.exit(app())

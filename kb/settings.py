@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     )
     max_query_chars: int = Field(500, description="Longest accepted search query.")
     embed_batch_size: int = Field(64, description="Chunks embedded per model call.")
+    retention_days: int = Field(
+        90, description="Events older than this are deleted at start-up and by `kb events prune`."
+    )
+    order_number_pattern: str = Field(
+        r"\b[A-Z]{1,5}[-/]?\d{4,}(?:[-/]\d{2,})*\b|\b\d{7,}\b",
+        description="Regex for order-number-like tokens scrubbed from logged queries.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs cookies and form tokens; derived from the admin token, or "
+        "random per process, when unset (set it when running several workers).",
+    )
     host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
     port: int = Field(8000, description="Port `kb serve` listens on.")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+
+from web.security import session_id
 
 router = APIRouter()
 
@@ -41,7 +44,11 @@ def api_search(
 ) -> dict[str, Any]:
     """Hybrid search: best section per article, best first; `answered` is false when no
     result clears the confidence threshold (results are then only 'maybe related')."""
-    result = request.app.state.kb.searcher.search(q, lang or None, limit)
+    state = request.app.state.kb
+    started = time.perf_counter()
+    result = state.searcher.search(q, lang or None, limit)
+    latency = (time.perf_counter() - started) * 1000
+    state.log_search(session_id(request), result, "api", latency)
     return result.to_dict()
 
 

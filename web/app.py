@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.embeddings import Embedder, load_embedder
 from kb.errors import KBError, QueryError
+from kb.events import EventStore
 from kb.index import SearchIndex
 from kb.search import Searcher
 from kb.settings import Settings
-from web import api, pages
+from web import admin, api, pages
 from web.rendering import render_error
+from web.security import SessionMiddleware, secret_key
 from web.state import AppState
+
+log = logging.getLogger("kb.web")
 
 STATIC = Path(__file__).parent / "static"
 
@@ -47,12 +52,18 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.signing_key = secret_key(settings)
+    app.add_middleware(SessionMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(admin.router)
     app.include_router(pages.router)
 
     def wants_json(request: Request) -> bool:
-        return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+        path = request.url.path
+        return path.startswith("/api/") or path == "/healthz" or (
+            path.startswith("/admin/api/")
+        )
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> Response:
@@ -79,6 +90,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        location = (getattr(exc, "headers", None) or {}).get("Location")
+        if exc.status_code in (302, 303, 307) and location:
+            return RedirectResponse(location, status_code=exc.status_code)
         if wants_json(request):
             return JSONResponse(
                 {"detail": exc.detail},

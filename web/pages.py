@@ -1,26 +1,36 @@
-"""Server-rendered pages: home, categories, articles, search results."""
+"""Server-rendered pages: home, categories, articles with feedback, search results."""
 
 from __future__ import annotations
 
 import mimetypes
+import re
+import time
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from kb.errors import QueryError
+from kb.events import VOTE_REASONS
 from web.rendering import page_lang, render
+from web.security import check_csrf, csrf_token, session_id
 
 router = APIRouter(include_in_schema=False)
 ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_COMMENT = 1000
 
 
 def _known_lang(request: Request, lang: str) -> str:
     if lang not in request.app.state.kb.index.languages:
         raise HTTPException(404, f"no articles in language '{lang}'")
     return lang
+
+
+def _search_id(value: str | None) -> str | None:
+    return value if value and SEARCH_ID.match(value) else None
 
 
 @router.get("/")
@@ -41,35 +51,27 @@ def search_page(
     ui_lang = page_lang(request, lang or hl)
     if not q.strip():
         return RedirectResponse(f"/{ui_lang}/", status_code=303)
+    started = time.perf_counter()
     try:
         result = state.searcher.search(q, lang or None, prefer=hl or ui_lang)
     except QueryError as exc:
-        return render(
-            request,
-            "search.html",
-            ui_lang,
-            status_code=422,
-            query=q,
-            error=str(exc),
-            result=None,
-            hits=[],
-        )
+        return render(request, "search.html", ui_lang, status_code=422, query=q, error=str(exc),
+                      result=None, hits=[])
+    latency = (time.perf_counter() - started) * 1000
+    search_id = state.log_search(session_id(request), result, "page", latency)
     if not lang and result.lang:
         ui_lang = result.lang
-    hits = [
-        {**h.to_dict(), "snippet_html": Markup(h.snippet_html)}  # escaped by the highlighter
-        for h in result.hits
-    ]
-    return render(
-        request,
-        "search.html",
-        ui_lang,
-        query=q,
-        result=result,
-        hits=hits,
-        error=None,
-        search_lang=lang or "",
-    )
+    hits = []
+    for position, hit in enumerate(result.hits, 1):
+        base, _, anchor = hit.url.partition("#")
+        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
+        hits.append({
+            **hit.to_dict(),
+            "href": tracked,
+            "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
+        })
+    return render(request, "search.html", ui_lang, query=q, result=result, hits=hits, error=None,
+                  search_lang=lang or "")
 
 
 @router.get("/assets/{path:path}")
@@ -95,19 +97,16 @@ def asset(request: Request, path: str) -> FileResponse:
 def home(request: Request, lang: str) -> Response:
     state = request.app.state.kb
     lang = _known_lang(request, lang)
-    categories = state.by_category.get(lang, {})
     return render(
-        request,
-        "home.html",
-        lang,
-        categories=categories,
+        request, "home.html", lang,
+        categories=state.by_category.get(lang, {}),
         category_names=state.category_names(lang),
         popular=state.popular(lang),
         alternates={other: f"/{other}/" for other in state.index.languages if other != lang},
     )
 
 
-@router.get("/{lang}", include_in_schema=False)
+@router.get("/{lang}")
 def home_no_slash(lang: str) -> RedirectResponse:
     return RedirectResponse(f"/{lang}/", status_code=307)
 
@@ -119,36 +118,72 @@ def category_page(request: Request, lang: str, category: str) -> Response:
     articles = state.by_category.get(lang, {}).get(category)
     if not articles:
         raise HTTPException(404, f"no category '{category}'")
-    return render(
-        request,
-        "category.html",
-        lang,
-        category=category,
-        articles=articles,
-        category_names=state.category_names(lang),
-    )
+    return render(request, "category.html", lang, category=category, articles=articles,
+                  category_names=state.category_names(lang))
 
 
 @router.get("/{lang}/articles/{slug}", response_class=HTMLResponse)
-def article_page(request: Request, lang: str, slug: str) -> Response:
+def article_page(
+    request: Request,
+    lang: str,
+    slug: str,
+    s: Annotated[str | None, Query(max_length=64, description="search id")] = None,
+    p: Annotated[int | None, Query(ge=1, le=100)] = None,
+    voted: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
     state = request.app.state.kb
     lang = _known_lang(request, lang)
     article = state.index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no article '{slug}'")
-    related = [a for s in article.related if (a := state.index.article(lang, s))]
+    search_id = _search_id(s)
+    if state.events is not None:
+        state.events.record_click(session_id=session_id(request), lang=lang, slug=slug,
+                                  search_id=search_id, position=p if search_id else None)
+    related = [a for r in article.related if (a := state.index.article(lang, r))]
     translations = state.translations(article)
     alternates = {t.lang: t.url for t in translations}
     for other in state.index.languages:
-        alternates.setdefault(other, f"/{other}/") if other != lang else None
+        if other != lang:
+            alternates.setdefault(other, f"/{other}/")
     return render(
-        request,
-        "article.html",
-        lang,
+        request, "article.html", lang,
         article=article,
         body=Markup(article.html),  # rendered by kb.markdown with raw HTML disabled
         related=related,
         translations=translations,
         category_names=state.category_names(lang),
         alternates=alternates,
+        search_id=search_id or "",
+        csrf=csrf_token(request),
+        voted=voted,
+        reasons=VOTE_REASONS,
+        canonical=article.url,
     )
+
+
+@router.post("/{lang}/articles/{slug}/feedback")
+def feedback(
+    request: Request,
+    lang: str,
+    slug: str,
+    helpful: Annotated[str, Form(pattern="^(yes|no)$")],
+    csrf: Annotated[str, Form(max_length=128)],
+    search_id: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=32)] = "",
+    comment: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
+) -> RedirectResponse:
+    """'Was this helpful?' Works as a plain form post; redirects back (no resubmission)."""
+    state = request.app.state.kb
+    lang = _known_lang(request, lang)
+    if state.index.article(lang, slug) is None:
+        raise HTTPException(404, f"no article '{slug}'")
+    check_csrf(request, csrf)
+    if state.events is not None:
+        state.events.record_vote(
+            session_id=session_id(request), lang=lang, slug=slug, helpful=helpful == "yes",
+            search_id=_search_id(search_id), reason=reason or None,
+            comment=comment.strip() or None,
+        )
+    back = f"/{lang}/articles/{slug}?voted={helpful}"
+    return RedirectResponse(back + "#feedback", status_code=303)

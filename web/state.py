@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from kb.embeddings import Embedder
+from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex
-from kb.search import Searcher
+from kb.search import SearchResult, Searcher
 from kb.settings import Settings
 
 
@@ -16,6 +17,25 @@ class AppState:
     settings: Settings
     embedder: Embedder
     searcher: Searcher
+    events: EventStore | None = None
+
+    def log_search(
+        self, session_id: str, result: SearchResult, source: str, latency_ms: float
+    ) -> str:
+        """Record a search (never raises: logging must not break searching)."""
+        if self.events is None:
+            return new_id()
+        return self.events.record_search(
+            session_id=session_id,
+            query=result.query,
+            lang=result.lang or (result.hits[0].lang if result.hits else None),
+            results=len(result.hits),
+            best_score=result.hits[0].score if result.hits else None,
+            answered=result.answered,
+            slugs=[h.slug for h in result.hits],
+            latency_ms=latency_ms,
+            source=source,
+        )
 
     @property
     def index(self) -> SearchIndex:

@@ -1,0 +1,276 @@
+"""The event store: searches, clicks and votes, on SQLite (default) or PostgreSQL.
+
+Writes go through a queue drained by one background thread in batches, so logging never
+adds latency to a search and a database outage never breaks one: failed batches are kept
+and retried, and the failure is logged. ``flush()`` waits until everything is written
+(tests, shutdown).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kb import schema
+from kb.errors import ConfigError
+from kb.pii import scrub
+
+log = logging.getLogger("kb.events")
+VOTE_REASONS = ("outdated", "unclear", "not_answered", "other")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``sqlite:///path`` (WAL, waits on locks) or ``postgresql://...``."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    if url.startswith("postgresql+"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    raise ConfigError(f"KB_DATABASE_URL must be sqlite:///<path> or postgresql://..., not {url!r}")
+
+
+@dataclass(frozen=True)
+class _Write:
+    table: sa.Table
+    row: dict[str, Any]
+
+
+class EventStore:
+    def __init__(self, url: str, *, order_pattern: str | None = None, engine: Engine | None = None):
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.order_pattern = order_pattern
+        self._queue: queue.Queue[_Write] = queue.Queue()
+        self._pending = 0
+        self._pending_lock = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.errors = 0
+        self._migrated = False
+
+    # -- lifecycle -------------------------------------------------------------------
+    def open(self) -> EventStore:
+        """Migrate and start the writer. A database that is down is logged, not fatal:
+        the writer keeps the events and migrates once it can connect."""
+        try:
+            self._ensure_schema()
+        except sa.exc.SQLAlchemyError as exc:
+            self.errors += 1
+            log.error("event store unavailable at start-up (events are kept): %s", exc)
+        self._thread = threading.Thread(target=self._writer, name="kb-events", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self, timeout: float = 10.0) -> None:
+        self.flush(timeout)
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+        self.engine.dispose()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued event is written; False if that did not happen in time."""
+        deadline = time.monotonic() + timeout
+        with self._pending_lock:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._pending_lock.wait(remaining)
+        return True
+
+    def _ensure_schema(self) -> None:
+        """Apply missing migrations; several workers may race, the loser re-checks."""
+        if self._migrated:
+            return
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    schema.migrate(conn)
+                break
+            except sa.exc.OperationalError:
+                raise
+            except sa.exc.SQLAlchemyError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        self._migrated = True
+
+    # -- writing ---------------------------------------------------------------------
+    def _enqueue(self, table: sa.Table, row: dict[str, Any]) -> None:
+        with self._pending_lock:
+            self._pending += 1
+        self._queue.put(_Write(table, row))
+
+    def _writer(self) -> None:
+        batch: list[_Write] = []
+        backoff = 0.1
+        while not (self._stop.is_set() and not batch and self._queue.empty()):
+            if not batch:
+                try:
+                    batch.append(self._queue.get(timeout=0.2))
+                except queue.Empty:
+                    continue
+                while len(batch) < 500:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+            try:
+                self._write(batch)
+            except Exception as exc:  # keep the batch: the database may come back
+                self.errors += 1
+                log.error("event store write failed (%d events kept, retrying): %s",
+                          len(batch), exc)
+                if self._stop.is_set() and backoff > 2:
+                    log.error("dropping %d events at shutdown", len(batch))
+                    self._done(len(batch))
+                    batch = []
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self._done(len(batch))
+            batch = []
+            backoff = 0.1
+
+    def _done(self, n: int) -> None:
+        with self._pending_lock:
+            self._pending -= n
+            self._pending_lock.notify_all()
+
+    def _write(self, batch: list[_Write]) -> None:
+        self._ensure_schema()
+        by_table: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
+        for item in batch:
+            by_table.setdefault(item.table.name, (item.table, []))[1].append(item.row)
+        with self.engine.begin() as conn:
+            for table, rows in by_table.values():
+                conn.execute(table.insert(), rows)
+
+    def record_search(
+        self,
+        *,
+        session_id: str,
+        query: str,
+        lang: str | None,
+        results: int,
+        best_score: float | None,
+        answered: bool,
+        slugs: Iterable[str],
+        latency_ms: float,
+        source: str = "page",
+        search_id: str | None = None,
+    ) -> str:
+        search_id = search_id or new_id()
+        self._enqueue(
+            schema.searches,
+            {
+                "id": search_id,
+                "ts": now(),
+                "session_id": session_id,
+                "source": source,
+                "lang": lang,
+                "query": scrub(query, self.order_pattern)[:1000],
+                "results": results,
+                "best_score": best_score,
+                "answered": answered,
+                "slugs": json.dumps(list(slugs)),
+                "latency_ms": latency_ms,
+            },
+        )
+        return search_id
+
+    def record_click(
+        self,
+        *,
+        session_id: str,
+        lang: str,
+        slug: str,
+        search_id: str | None,
+        section_id: str | None = None,
+        position: int | None = None,
+    ) -> None:
+        self._enqueue(
+            schema.clicks,
+            {"ts": now(), "search_id": search_id, "session_id": session_id, "lang": lang,
+             "slug": slug, "section_id": section_id, "position": position},
+        )
+
+    def record_vote(
+        self,
+        *,
+        session_id: str,
+        lang: str,
+        slug: str,
+        helpful: bool,
+        search_id: str | None = None,
+        reason: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        if reason is not None and reason not in VOTE_REASONS:
+            reason = "other"
+        self._enqueue(
+            schema.votes,
+            {"ts": now(), "search_id": search_id, "session_id": session_id, "lang": lang,
+             "slug": slug, "helpful": helpful, "reason": reason,
+             "comment": scrub(comment, self.order_pattern)[:1000] if comment else None},
+        )
+
+    # -- maintenance and reading -----------------------------------------------------
+    def prune(self, days: int) -> dict[str, int]:
+        """Delete events older than ``days``; returns rows deleted per table."""
+        cutoff = now() - timedelta(days=days)
+        deleted = {}
+        with self.engine.begin() as conn:
+            for table in (schema.searches, schema.clicks, schema.votes):
+                result = conn.execute(table.delete().where(table.c.ts < cutoff))
+                deleted[table.name] = result.rowcount or 0
+        return deleted
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+                for t in (schema.searches, schema.clicks, schema.votes)
+            }
+
+    def rows(self, table: sa.Table, since: datetime | None = None) -> list[dict[str, Any]]:
+        query = sa.select(table)
+        if since is not None:
+            query = query.where(table.c.ts >= since)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(table.c.ts))]

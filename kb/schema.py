@@ -1,0 +1,96 @@
+"""The event store's tables and their versioned migrations.
+
+Migrations only ever add: start-up applies the ones a database lacks and never drops or
+rewrites data. DDL goes through Alembic's operations, so one definition serves SQLite and
+PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy.engine import Connection
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "kb_schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+searches = sa.Table(
+    "searches",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("session_id", sa.String(64), nullable=False, index=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("lang", sa.String(8)),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("results", sa.Integer, nullable=False),
+    sa.Column("best_score", sa.Float),
+    sa.Column("answered", sa.Boolean, nullable=False),
+    sa.Column("slugs", sa.Text, nullable=False),  # JSON list of shown article slugs
+    sa.Column("latency_ms", sa.Float, nullable=False),
+)
+
+clicks = sa.Table(
+    "clicks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("search_id", sa.String(32), index=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("section_id", sa.String(200)),
+    sa.Column("position", sa.Integer),
+)
+
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("search_id", sa.String(32), index=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("helpful", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(32)),
+    sa.Column("comment", sa.Text),
+)
+
+
+def _create(*tables: sa.Table) -> Callable[[Operations], None]:
+    def migrate(op: Operations) -> None:
+        for table in tables:  # columns with index=True bring their index along
+            op.create_table(table.name, *[c._copy() for c in table.columns])
+
+    return migrate
+
+
+# Append only. Each entry runs once per database, in order.
+MIGRATIONS: list[tuple[int, str, Callable[[Operations], None]]] = [
+    (1, "searches, clicks and votes", _create(searches, clicks, votes)),
+]
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply missing migrations; returns the versions applied now."""
+    schema_version.create(conn, checkfirst=True)
+    done = set(conn.execute(sa.select(schema_version.c.version)).scalars())
+    ops = Operations(MigrationContext.configure(conn))
+    applied = []
+    for version, _description, step in MIGRATIONS:
+        if version in done:
+            continue
+        step(ops)
+        conn.execute(schema_version.insert().values(version=version, applied_at=sa.func.now()))
+        applied.append(version)
+    return applied

@@ -1,0 +1,140 @@
+"""The event store against a real SQLite file and the real PostgreSQL server."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kb import schema
+from kb.events import EventStore
+from kb.settings import Settings
+
+PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_engine(search_path: str) -> sa.Engine:
+    url = "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
+    return sa.create_engine(url, connect_args={"options": f"-csearch_path={search_path}"})
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict]]:
+    """(url, engine kwargs): a fresh SQLite file, or a fresh schema on the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.sqlite3'}", {}
+        return
+    schema_name = f"kb_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = _pg_engine("public")
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema_name}"))
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
+        pytest.skip(f"PostgreSQL is unreachable: {exc}")
+    yield PG_URL, {"schema": schema_name}
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema_name} CASCADE"))
+    admin.dispose()
+
+
+def open_store(url: str, extra: dict, **kwargs: object) -> EventStore:
+    engine = _pg_engine(extra["schema"]) if "schema" in extra else None
+    return EventStore(url, engine=engine, **kwargs).open()  # type: ignore[arg-type]
+
+
+def record(store: EventStore, n: int, session: str = "s1") -> list[str]:
+    return [
+        store.record_search(session_id=session, query=f"question {i}", lang="en", results=3,
+                            best_score=0.5, answered=i % 2 == 0, slugs=["a", "b"],
+                            latency_ms=5.0)
+        for i in range(n)
+    ]
+
+
+def test_events_are_written_and_scrubbed(store_url: tuple[str, dict]) -> None:
+    url, extra = store_url
+    store = open_store(url, extra, order_pattern=Settings().order_number_pattern)
+    sid = store.record_search(session_id="s1", query="moj mail ana@primjer.hr i 091 234 5678",
+                              lang="hr", results=0, best_score=None, answered=False, slugs=[],
+                              latency_ms=3.2)
+    store.record_click(session_id="s1", lang="hr", slug="kontakt", search_id=sid, position=1)
+    store.record_vote(session_id="s1", lang="hr", slug="kontakt", helpful=False,
+                      search_id=sid, reason="unclear", comment="kartica 4111 1111 1111 1111")
+    assert store.flush()
+    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1}
+    [row] = store.rows(schema.searches)
+    assert row["query"] == "moj mail [email] i [phone]"
+    assert store.rows(schema.votes)[0]["comment"] == "kartica [card]"
+    store.close()
+
+
+def test_reopening_never_drops_data(store_url: tuple[str, dict]) -> None:
+    url, extra = store_url
+    store = open_store(url, extra)
+    record(store, 5)
+    store.close()
+    again = open_store(url, extra)
+    assert again.counts()["searches"] == 5
+    with again.engine.connect() as conn:
+        versions = conn.execute(sa.select(schema.schema_version.c.version)).scalars().all()
+    assert versions == [m[0] for m in schema.MIGRATIONS]
+    again.close()
+
+
+def test_prune_deletes_only_old_events(store_url: tuple[str, dict]) -> None:
+    url, extra = store_url
+    store = open_store(url, extra)
+    record(store, 3)
+    store.flush()
+    with store.engine.begin() as conn:
+        conn.execute(schema.searches.update().where(schema.searches.c.query == "question 0")
+                     .values(ts=sa.func.now() - sa.text("INTERVAL '100 days'"))
+                     if "schema" in extra else
+                     sa.text("UPDATE searches SET ts = datetime('now', '-100 days') "
+                             "WHERE query = 'question 0'"))
+    assert store.prune(90)["searches"] == 1
+    assert store.counts()["searches"] == 2
+    store.close()
+
+
+def _worker(url: str, schema_name: str | None, worker: int, n: int) -> None:
+    engine = _pg_engine(schema_name) if schema_name else None
+    store = EventStore(url, engine=engine).open()
+    for i in range(n):
+        store.record_search(session_id=f"w{worker}", query=f"q{worker}-{i}", lang="en",
+                            results=1, best_score=0.4, answered=True, slugs=["x"],
+                            latency_ms=1.0)
+        if i % 10 == 0:
+            store.record_vote(session_id=f"w{worker}", lang="en", slug="x", helpful=True)
+    store.close(timeout=60)
+
+
+def test_no_event_is_lost_with_several_writer_processes(store_url: tuple[str, dict]) -> None:
+    url, extra = store_url
+    open_store(url, extra).close()  # migrate once, as the server's start-up does
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(url, extra.get("schema"), w, 150))
+             for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    store = open_store(url, extra)
+    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60}
+    store.close()
+
+
+def test_store_down_keeps_events_and_reports_it() -> None:
+    store = EventStore("postgresql://postgres@127.0.0.1:1/nothing").open()  # nothing on :1
+    record(store, 2)
+    assert not store.flush(timeout=1.0)  # kept for retry, not written, nothing raised
+    assert store.errors >= 1
+    store.close(timeout=0.5)

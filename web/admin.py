@@ -1,0 +1,158 @@
+"""Writers' admin pages: content gaps and per-article quality. Token-protected."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from kb import schema
+from kb.events import now
+from kb.gaps import GapTopic, gap_report, to_csv
+from web.charts import sparkline
+from web.rendering import render
+from web.security import (
+    ADMIN_COOKIE,
+    ADMIN_MAX_AGE,
+    admin_cookie,
+    check_csrf,
+    csrf_token,
+    require_admin,
+    token_matches,
+)
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+Days = Annotated[int, Query(ge=1, le=3650)]
+Lang = Annotated[str | None, Query(max_length=8, pattern="^[a-z]{0,3}$")]
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/admin") and "//" not in target else "/admin/gaps"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/admin/gaps", error: str = "") -> Response:
+    if request.app.state.kb.settings.admin_token is None:
+        raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
+    return render(request, "admin/login.html", "en", next=_safe_next(next),
+                  csrf=csrf_token(request), error=error)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    token: Annotated[str, Form(max_length=512)],
+    csrf: Annotated[str, Form(max_length=128)],
+    next: Annotated[str, Form(max_length=200)] = "/admin/gaps",
+) -> Response:
+    check_csrf(request, csrf)
+    if not token_matches(request.app.state.kb.settings, token):
+        return render(request, "admin/login.html", "en", status_code=401, next=_safe_next(next),
+                      csrf=csrf_token(request), error="That token is not right.")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(ADMIN_COOKIE, admin_cookie(request), max_age=ADMIN_MAX_AGE,
+                        httponly=True, samesite="strict", path="/admin",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Response:
+    check_csrf(request, csrf)
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(ADMIN_COOKIE, path="/admin")
+    return response
+
+
+@router.get("", dependencies=[Depends(require_admin)])
+def admin_home() -> RedirectResponse:
+    return RedirectResponse("/admin/gaps", status_code=303)
+
+
+def _topics(request: Request, days: int, lang: str | None) -> list[GapTopic]:
+    state = request.app.state.kb
+    if state.events is None:
+        return []
+    state.events.flush(2.0)
+    return gap_report(state.events, state.embedder, state.searcher, since_days=days,
+                      lang=lang or None)
+
+
+@router.get("/gaps", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
+def gaps(request: Request, days: Days = 30, lang: Lang = None, format: str = "html") -> Response:
+    topics = _topics(request, days, lang)
+    if format == "csv":
+        return PlainTextResponse(to_csv(topics), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="gaps-{days}d.csv"'})
+    if format == "json":
+        return Response(json.dumps([t.to_dict() for t in topics], ensure_ascii=False,
+                                   default=str), media_type="application/json")
+    rows = [{"topic": t, "spark": sparkline(t.trend)} for t in topics]
+    return render(request, "admin/gaps.html", "en", rows=rows, days=days, lang_filter=lang or "",
+                  csrf=csrf_token(request))
+
+
+@router.get("/gaps/draft", dependencies=[Depends(require_admin)])
+def gap_draft(
+    request: Request,
+    id: Annotated[str, Query(max_length=200)],
+    days: Days = 30,
+    lang: Lang = None,
+    download: bool = False,
+) -> Response:
+    for topic in _topics(request, days, lang):
+        if topic.id == id:
+            if download:
+                return PlainTextResponse(topic.draft_markdown(), media_type="text/markdown",
+                                         headers={"Content-Disposition":
+                                                  f'attachment; filename="{topic.id}.md"'})
+            return render(request, "admin/draft.html", "en", topic=topic,
+                          draft=topic.draft_markdown(), days=days, lang_filter=lang or "",
+                          csrf=csrf_token(request))
+    raise HTTPException(404, "no such gap topic in this period")
+
+
+@router.get("/articles", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
+def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
+    state = request.app.state.kb
+    since = now() - timedelta(days=days)
+    stats: dict[tuple[str, str], dict[str, Any]] = defaultdict(
+        lambda: {"views": 0, "from_search": 0, "yes": 0, "no": 0, "reasons": Counter(),
+                 "queries": Counter(), "comments": []}
+    )
+    if state.events is not None:
+        state.events.flush(2.0)
+        searches = {r["id"]: r for r in state.events.rows(schema.searches, since)}
+        for click in state.events.rows(schema.clicks, since):
+            entry = stats[(click["lang"], click["slug"])]
+            entry["views"] += 1
+            if click["search_id"]:
+                entry["from_search"] += 1
+                if click["search_id"] in searches:
+                    entry["queries"][searches[click["search_id"]]["query"]] += 1
+        for vote in state.events.rows(schema.votes, since):
+            entry = stats[(vote["lang"], vote["slug"])]
+            entry["yes" if vote["helpful"] else "no"] += 1
+            if vote["reason"]:
+                entry["reasons"][vote["reason"]] += 1
+            if vote["comment"]:
+                entry["comments"].append(vote["comment"])
+    rows = []
+    for article in sorted(state.index.articles.values(), key=lambda a: (a.lang, a.title)):
+        if lang and article.lang != lang:
+            continue
+        entry = stats[(article.lang, article.slug)]
+        votes = entry["yes"] + entry["no"]
+        rows.append({
+            "article": article,
+            **entry,
+            "helpful_pct": round(100 * entry["yes"] / votes) if votes else None,
+            "top_queries": entry["queries"].most_common(5),
+        })
+    rows.sort(key=lambda r: (-r["views"], r["article"].title))
+    return render(request, "admin/articles.html", "en", rows=rows, days=days,
+                  lang_filter=lang or "", csrf=csrf_token(request))

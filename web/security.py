@@ -1,0 +1,112 @@
+"""Anonymous sessions, CSRF tokens and admin authentication.
+
+The session cookie is a random id with no personal data; it only links searches of one
+visit so reformulations can be seen. Admin access is a bearer token or a signed,
+HttpOnly cookie set by the login form; tokens are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+
+from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, TimestampSigner
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import Response
+
+from kb.settings import Settings
+
+SESSION_COOKIE = "kb_sid"
+ADMIN_COOKIE = "kb_admin"
+ADMIN_MAX_AGE = 12 * 3600
+
+
+def secret_key(settings: Settings) -> bytes:
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    if settings.admin_token is not None:
+        token = settings.admin_token.get_secret_value().encode()
+        return hashlib.sha256(b"kb-signing:" + token).digest()
+    return secrets.token_bytes(32)
+
+
+class SessionMiddleware(BaseHTTPMiddleware):
+    """Gives every visitor a random session id cookie (HttpOnly, SameSite=Lax)."""
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        sid = request.cookies.get(SESSION_COOKIE, "")
+        fresh = not (16 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum())
+        if fresh:
+            sid = secrets.token_urlsafe(16)
+        request.state.session_id = sid
+        response = await call_next(request)
+        if fresh:
+            response.set_cookie(
+                SESSION_COOKIE, sid, max_age=30 * 60, httponly=True, samesite="lax",
+                secure=request.url.scheme == "https",
+            )
+        return response
+
+
+def session_id(request: Request) -> str:
+    return str(getattr(request.state, "session_id", "") or "anonymous")
+
+
+def csrf_token(request: Request) -> str:
+    key: bytes = request.app.state.signing_key
+    return hmac.new(key, f"csrf:{session_id(request)}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    if not token or not hmac.compare_digest(token, csrf_token(request)):
+        raise HTTPException(403, "the form expired or did not come from this site; reload the page")
+
+
+def _signer(request: Request) -> TimestampSigner:
+    return TimestampSigner(request.app.state.signing_key, salt="kb-admin")
+
+
+def admin_cookie(request: Request) -> str:
+    return _signer(request).sign(b"admin").decode()
+
+
+def is_admin(request: Request) -> bool:
+    settings: Settings = request.app.state.kb.settings
+    if settings.admin_token is None:
+        return False
+    expected = settings.admin_token.get_secret_value()
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return hmac.compare_digest(header[7:].strip().encode(), expected.encode())
+    cookie = request.cookies.get(ADMIN_COOKIE)
+    if cookie:
+        try:
+            return _signer(request).unsign(cookie, max_age=ADMIN_MAX_AGE) == b"admin"
+        except BadSignature:
+            return False
+    return False
+
+
+def token_matches(settings: Settings, candidate: str) -> bool:
+    if settings.admin_token is None:
+        return False
+    return hmac.compare_digest(candidate.encode(), settings.admin_token.get_secret_value().encode())
+
+
+def require_admin(request: Request) -> None:
+    """Dependency for admin routes: 401 for API clients, redirect to login for browsers."""
+    settings: Settings = request.app.state.kb.settings
+    if settings.admin_token is None:
+        raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
+    if is_admin(request):
+        return
+    if "text/html" in request.headers.get("accept", ""):
+        raise HTTPException(
+            303, "login required", headers={"Location": f"/admin/login?next={request.url.path}"}
+        )
+    raise HTTPException(401, "admin token required", headers={"WWW-Authenticate": "Bearer"})
