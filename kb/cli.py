@@ -157,8 +157,7 @@ def serve(
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
 
 
-events_app = typer.Typer(help="The event store: searches, clicks and votes.",
-                         no_args_is_help=True)
+events_app = typer.Typer(help="The event store: searches, clicks and votes.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 
 
@@ -185,9 +184,7 @@ def events_prune(
 def gaps(
     since: Annotated[int, typer.Option(help="Look back this many days.")] = 30,
     lang: Annotated[str | None, typer.Option(help="Only this language.")] = None,
-    output: Annotated[
-        str, typer.Option("--format", help="table, json or csv.")
-    ] = "table",
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     index_dir: Annotated[
         Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
     ] = None,
@@ -207,8 +204,9 @@ def gaps(
         embedder = load_embedder(settings.model)
         searcher = None
         try:
-            searcher = Searcher(SearchIndex.load(settings.index_dir, embedder.fingerprint),
-                                embedder)
+            searcher = Searcher(
+                SearchIndex.load(settings.index_dir, embedder.fingerprint), embedder
+            )
         except KBError as exc:
             typer.echo(f"note: no nearest articles ({exc})", err=True)
         store = EventStore(settings.database_url).open()
@@ -217,8 +215,9 @@ def gaps(
         finally:
             store.close()
     if output == "json":
-        typer.echo(json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2,
-                              default=str))
+        typer.echo(
+            json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2, default=str)
+        )
     elif output == "csv":
         typer.echo(to_csv(topics), nl=False)
     else:
@@ -226,8 +225,10 @@ def gaps(
             typer.echo("No unanswered questions in this period.")
         for t in topics:
             nearest = f"{t.nearest_slug} ({t.nearest_score:.2f})" if t.nearest_slug else "-"
-            typer.echo(f"{t.searches:4} searches {t.sessions:3} sessions  [{t.lang}] "
-                       f"{t.representative}  (trend {t.trend_label}; nearest {nearest})")
+            typer.echo(
+                f"{t.searches:4} searches {t.sessions:3} sessions  [{t.lang}] "
+                f"{t.representative}  (trend {t.trend_label}; nearest {nearest})"
+            )
             for example in t.examples[1:4]:
                 typer.echo(f"{'':26}- {example}")
 

@@ -154,8 +154,9 @@ class EventStore:
                 self._write(batch)
             except Exception as exc:  # keep the batch: the database may come back
                 self.errors += 1
-                log.error("event store write failed (%d events kept, retrying): %s",
-                          len(batch), exc)
+                log.error(
+                    "event store write failed (%d events kept, retrying): %s", len(batch), exc
+                )
                 if self._stop.is_set() and backoff > 2:
                     log.error("dropping %d events at shutdown", len(batch))
                     self._done(len(batch))
@@ -226,8 +227,15 @@ class EventStore:
     ) -> None:
         self._enqueue(
             schema.clicks,
-            {"ts": now(), "search_id": search_id, "session_id": session_id, "lang": lang,
-             "slug": slug, "section_id": section_id, "position": position},
+            {
+                "ts": now(),
+                "search_id": search_id,
+                "session_id": session_id,
+                "lang": lang,
+                "slug": slug,
+                "section_id": section_id,
+                "position": position,
+            },
         )
 
     def record_vote(
@@ -245,9 +253,16 @@ class EventStore:
             reason = "other"
         self._enqueue(
             schema.votes,
-            {"ts": now(), "search_id": search_id, "session_id": session_id, "lang": lang,
-             "slug": slug, "helpful": helpful, "reason": reason,
-             "comment": scrub(comment, self.order_pattern)[:1000] if comment else None},
+            {
+                "ts": now(),
+                "search_id": search_id,
+                "session_id": session_id,
+                "lang": lang,
+                "slug": slug,
+                "helpful": helpful,
+                "reason": reason,
+                "comment": scrub(comment, self.order_pattern)[:1000] if comment else None,
+            },
         )
 
     # -- maintenance and reading -----------------------------------------------------

@@ -87,8 +87,10 @@ class GapTopic:
             if self.lang == "hr"
             else "Write the short answer to the most common question first."
         )
-        heading = "Pitanja koja ovaj članak mora odgovoriti" if self.lang == "hr" else (
-            "Questions this article must answer"
+        heading = (
+            "Pitanja koja ovaj članak mora odgovoriti"
+            if self.lang == "hr"
+            else ("Questions this article must answer")
         )
         return (
             "---\n"
@@ -111,7 +113,8 @@ def unanswered_searches(
     searches = store.rows(schema.searches, since)
     clicked = {r["search_id"] for r in store.rows(schema.clicks, since) if r["search_id"]}
     unhelpful = {
-        r["search_id"] for r in store.rows(schema.votes, since)
+        r["search_id"]
+        for r in store.rows(schema.votes, since)
         if r["search_id"] and not r["helpful"]
     }
     by_session: dict[str, list[dict[str, object]]] = defaultdict(list)
@@ -135,9 +138,17 @@ def unanswered_searches(
                 if gap <= REFORMULATION_WINDOW and nxt["query"] != row["query"]:
                     reason = "reformulated"
             if reason:
-                out.append(Unanswered(str(row["id"]), _aware(row["ts"]),  # type: ignore[arg-type]
-                                      str(row["session_id"]), row_lang, str(row["query"]),
-                                      reason, str(row["source"])))
+                out.append(
+                    Unanswered(
+                        str(row["id"]),
+                        _aware(row["ts"]),  # type: ignore[arg-type]
+                        str(row["session_id"]),
+                        row_lang,
+                        str(row["query"]),
+                        reason,
+                        str(row["source"]),
+                    )
+                )
     return out
 
 
@@ -246,11 +257,31 @@ def _title(query: str) -> str:
 def to_csv(topics: list[GapTopic]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["lang", "representative", "searches", "sessions", "trend", "examples",
-                     "nearest_slug", "nearest_score", "suggested_title"])
+    writer.writerow(
+        [
+            "lang",
+            "representative",
+            "searches",
+            "sessions",
+            "trend",
+            "examples",
+            "nearest_slug",
+            "nearest_score",
+            "suggested_title",
+        ]
+    )
     for t in topics:
-        writer.writerow([t.lang, t.representative, t.searches, t.sessions, t.trend_label,
-                         " | ".join(t.examples), t.nearest_slug or "",
-                         "" if t.nearest_score is None else f"{t.nearest_score:.2f}",
-                         t.suggested_title])
+        writer.writerow(
+            [
+                t.lang,
+                t.representative,
+                t.searches,
+                t.sessions,
+                t.trend_label,
+                " | ".join(t.examples),
+                t.nearest_slug or "",
+                "" if t.nearest_score is None else f"{t.nearest_score:.2f}",
+                t.suggested_title,
+            ]
+        )
     return out.getvalue()

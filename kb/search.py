@@ -46,7 +46,7 @@ FUSION: dict[str, Fusion] = {
 }
 DEFAULT_FUSION = Fusion(0.5, 0.5, 0.2, 0.7)
 # Calibrated on tests/golden (demo-must + demo answered, offtopic not): see docs/search-quality.md.
-DEFAULT_THRESHOLDS: dict[str, float] = {"en": 0.36, "hr": 0.40, "default": 0.40}
+DEFAULT_THRESHOLDS: dict[str, float] = {"en": 0.52, "hr": 0.42, "default": 0.45}
 STRONG_MARGIN = 0.15
 HEADING_BONUS = 0.1  # a section whose own heading says what was asked beats its neighbours
 CANDIDATES = 100

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (settings are frozen on purpose)."""
-        return self.model_copy(update=changes)
+        return type(self)(**{**dict(self), **changes})
 
     @property
     def sqlite_path(self) -> Path | None:

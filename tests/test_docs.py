@@ -18,6 +18,10 @@ def test_every_command_is_in_the_readme() -> None:
     for command in app.registered_commands:
         name = command.name or command.callback.__name__  # type: ignore[union-attr]
         assert f"`kb {name}" in README, name
+    for group in app.registered_groups:
+        for command in group.typer_instance.registered_commands:  # type: ignore[union-attr]
+            name = command.name or command.callback.__name__  # type: ignore[union-attr]
+            assert f"`kb {group.name} {name}" in README, name
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -38,8 +38,14 @@ def _safe_next(target: str) -> str:
 def login_form(request: Request, next: str = "/admin/gaps", error: str = "") -> Response:
     if request.app.state.kb.settings.admin_token is None:
         raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
-    return render(request, "admin/login.html", "en", next=_safe_next(next),
-                  csrf=csrf_token(request), error=error)
+    return render(
+        request,
+        "admin/login.html",
+        "en",
+        next=_safe_next(next),
+        csrf=csrf_token(request),
+        error=error,
+    )
 
 
 @router.post("/login")
@@ -51,12 +57,25 @@ def login(
 ) -> Response:
     check_csrf(request, csrf)
     if not token_matches(request.app.state.kb.settings, token):
-        return render(request, "admin/login.html", "en", status_code=401, next=_safe_next(next),
-                      csrf=csrf_token(request), error="That token is not right.")
+        return render(
+            request,
+            "admin/login.html",
+            "en",
+            status_code=401,
+            next=_safe_next(next),
+            csrf=csrf_token(request),
+            error="That token is not right.",
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(ADMIN_COOKIE, admin_cookie(request), max_age=ADMIN_MAX_AGE,
-                        httponly=True, samesite="strict", path="/admin",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        ADMIN_COOKIE,
+        admin_cookie(request),
+        max_age=ADMIN_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        path="/admin",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -78,22 +97,35 @@ def _topics(request: Request, days: int, lang: str | None) -> list[GapTopic]:
     if state.events is None:
         return []
     state.events.flush(2.0)
-    return gap_report(state.events, state.embedder, state.searcher, since_days=days,
-                      lang=lang or None)
+    return gap_report(
+        state.events, state.embedder, state.searcher, since_days=days, lang=lang or None
+    )
 
 
 @router.get("/gaps", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
 def gaps(request: Request, days: Days = 30, lang: Lang = None, format: str = "html") -> Response:
     topics = _topics(request, days, lang)
     if format == "csv":
-        return PlainTextResponse(to_csv(topics), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="gaps-{days}d.csv"'})
+        return PlainTextResponse(
+            to_csv(topics),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="gaps-{days}d.csv"'},
+        )
     if format == "json":
-        return Response(json.dumps([t.to_dict() for t in topics], ensure_ascii=False,
-                                   default=str), media_type="application/json")
+        return Response(
+            json.dumps([t.to_dict() for t in topics], ensure_ascii=False, default=str),
+            media_type="application/json",
+        )
     rows = [{"topic": t, "spark": sparkline(t.trend)} for t in topics]
-    return render(request, "admin/gaps.html", "en", rows=rows, days=days, lang_filter=lang or "",
-                  csrf=csrf_token(request))
+    return render(
+        request,
+        "admin/gaps.html",
+        "en",
+        rows=rows,
+        days=days,
+        lang_filter=lang or "",
+        csrf=csrf_token(request),
+    )
 
 
 @router.get("/gaps/draft", dependencies=[Depends(require_admin)])
@@ -107,12 +139,21 @@ def gap_draft(
     for topic in _topics(request, days, lang):
         if topic.id == id:
             if download:
-                return PlainTextResponse(topic.draft_markdown(), media_type="text/markdown",
-                                         headers={"Content-Disposition":
-                                                  f'attachment; filename="{topic.id}.md"'})
-            return render(request, "admin/draft.html", "en", topic=topic,
-                          draft=topic.draft_markdown(), days=days, lang_filter=lang or "",
-                          csrf=csrf_token(request))
+                return PlainTextResponse(
+                    topic.draft_markdown(),
+                    media_type="text/markdown",
+                    headers={"Content-Disposition": f'attachment; filename="{topic.id}.md"'},
+                )
+            return render(
+                request,
+                "admin/draft.html",
+                "en",
+                topic=topic,
+                draft=topic.draft_markdown(),
+                days=days,
+                lang_filter=lang or "",
+                csrf=csrf_token(request),
+            )
     raise HTTPException(404, "no such gap topic in this period")
 
 
@@ -121,8 +162,15 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
     state = request.app.state.kb
     since = now() - timedelta(days=days)
     stats: dict[tuple[str, str], dict[str, Any]] = defaultdict(
-        lambda: {"views": 0, "from_search": 0, "yes": 0, "no": 0, "reasons": Counter(),
-                 "queries": Counter(), "comments": []}
+        lambda: {
+            "views": 0,
+            "from_search": 0,
+            "yes": 0,
+            "no": 0,
+            "reasons": Counter(),
+            "queries": Counter(),
+            "comments": [],
+        }
     )
     if state.events is not None:
         state.events.flush(2.0)
@@ -147,12 +195,21 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
             continue
         entry = stats[(article.lang, article.slug)]
         votes = entry["yes"] + entry["no"]
-        rows.append({
-            "article": article,
-            **entry,
-            "helpful_pct": round(100 * entry["yes"] / votes) if votes else None,
-            "top_queries": entry["queries"].most_common(5),
-        })
+        rows.append(
+            {
+                "article": article,
+                **entry,
+                "helpful_pct": round(100 * entry["yes"] / votes) if votes else None,
+                "top_queries": entry["queries"].most_common(5),
+            }
+        )
     rows.sort(key=lambda r: (-r["views"], r["article"].title))
-    return render(request, "admin/articles.html", "en", rows=rows, days=days,
-                  lang_filter=lang or "", csrf=csrf_token(request))
+    return render(
+        request,
+        "admin/articles.html",
+        "en",
+        rows=rows,
+        days=days,
+        lang_filter=lang or "",
+        csrf=csrf_token(request),
+    )

@@ -43,8 +43,18 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             threshold_override=settings.answer_threshold,
             max_query_chars=settings.max_query_chars,
         )
-        app.state.kb = AppState(settings, model, searcher)
-        yield
+        events = EventStore(
+            settings.database_url, order_pattern=settings.order_number_pattern
+        ).open()
+        try:
+            events.prune(settings.retention_days)
+        except Exception as exc:  # an unreachable store must not stop the site
+            log.error("could not prune old events: %s", exc)
+        app.state.kb = AppState(settings, model, searcher, events)
+        try:
+            yield
+        finally:
+            events.close()
 
     app = FastAPI(
         title="Help Center",
@@ -61,9 +71,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     def wants_json(request: Request) -> bool:
         path = request.url.path
-        return path.startswith("/api/") or path == "/healthz" or (
-            path.startswith("/admin/api/")
-        )
+        return path.startswith("/api/") or path == "/healthz" or (path.startswith("/admin/api/"))
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> Response:

@@ -55,8 +55,16 @@ def search_page(
     try:
         result = state.searcher.search(q, lang or None, prefer=hl or ui_lang)
     except QueryError as exc:
-        return render(request, "search.html", ui_lang, status_code=422, query=q, error=str(exc),
-                      result=None, hits=[])
+        return render(
+            request,
+            "search.html",
+            ui_lang,
+            status_code=422,
+            query=q,
+            error=str(exc),
+            result=None,
+            hits=[],
+        )
     latency = (time.perf_counter() - started) * 1000
     search_id = state.log_search(session_id(request), result, "page", latency)
     if not lang and result.lang:
@@ -65,13 +73,23 @@ def search_page(
     for position, hit in enumerate(result.hits, 1):
         base, _, anchor = hit.url.partition("#")
         tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
-        hits.append({
-            **hit.to_dict(),
-            "href": tracked,
-            "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
-        })
-    return render(request, "search.html", ui_lang, query=q, result=result, hits=hits, error=None,
-                  search_lang=lang or "")
+        hits.append(
+            {
+                **hit.to_dict(),
+                "href": tracked,
+                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
+            }
+        )
+    return render(
+        request,
+        "search.html",
+        ui_lang,
+        query=q,
+        result=result,
+        hits=hits,
+        error=None,
+        search_lang=lang or "",
+    )
 
 
 @router.get("/assets/{path:path}")
@@ -98,7 +116,9 @@ def home(request: Request, lang: str) -> Response:
     state = request.app.state.kb
     lang = _known_lang(request, lang)
     return render(
-        request, "home.html", lang,
+        request,
+        "home.html",
+        lang,
         categories=state.by_category.get(lang, {}),
         category_names=state.category_names(lang),
         popular=state.popular(lang),
@@ -118,8 +138,14 @@ def category_page(request: Request, lang: str, category: str) -> Response:
     articles = state.by_category.get(lang, {}).get(category)
     if not articles:
         raise HTTPException(404, f"no category '{category}'")
-    return render(request, "category.html", lang, category=category, articles=articles,
-                  category_names=state.category_names(lang))
+    return render(
+        request,
+        "category.html",
+        lang,
+        category=category,
+        articles=articles,
+        category_names=state.category_names(lang),
+    )
 
 
 @router.get("/{lang}/articles/{slug}", response_class=HTMLResponse)
@@ -138,8 +164,13 @@ def article_page(
         raise HTTPException(404, f"no article '{slug}'")
     search_id = _search_id(s)
     if state.events is not None:
-        state.events.record_click(session_id=session_id(request), lang=lang, slug=slug,
-                                  search_id=search_id, position=p if search_id else None)
+        state.events.record_click(
+            session_id=session_id(request),
+            lang=lang,
+            slug=slug,
+            search_id=search_id,
+            position=p if search_id else None,
+        )
     related = [a for r in article.related if (a := state.index.article(lang, r))]
     translations = state.translations(article)
     alternates = {t.lang: t.url for t in translations}
@@ -147,7 +178,9 @@ def article_page(
         if other != lang:
             alternates.setdefault(other, f"/{other}/")
     return render(
-        request, "article.html", lang,
+        request,
+        "article.html",
+        lang,
         article=article,
         body=Markup(article.html),  # rendered by kb.markdown with raw HTML disabled
         related=related,
@@ -181,8 +214,12 @@ def feedback(
     check_csrf(request, csrf)
     if state.events is not None:
         state.events.record_vote(
-            session_id=session_id(request), lang=lang, slug=slug, helpful=helpful == "yes",
-            search_id=_search_id(search_id), reason=reason or None,
+            session_id=session_id(request),
+            lang=lang,
+            slug=slug,
+            helpful=helpful == "yes",
+            search_id=_search_id(search_id),
+            reason=reason or None,
             comment=comment.strip() or None,
         )
     back = f"/{lang}/articles/{slug}?voted={helpful}"

@@ -47,7 +47,11 @@ class SessionMiddleware(BaseHTTPMiddleware):
         response = await call_next(request)
         if fresh:
             response.set_cookie(
-                SESSION_COOKIE, sid, max_age=30 * 60, httponly=True, samesite="lax",
+                SESSION_COOKIE,
+                sid,
+                max_age=30 * 60,
+                httponly=True,
+                samesite="lax",
                 secure=request.url.scheme == "https",
             )
         return response

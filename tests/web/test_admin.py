@@ -1,0 +1,196 @@
+"""Searches, clicks and votes flow through the real app into the store and come back out
+as content gaps; admin pages are locked without the token."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import BuildReport
+from kb import schema
+from kb.embeddings import SentenceTransformerEmbedder
+from kb.settings import Settings
+from web.app import create_app
+
+TOKEN = "test-admin-token-123"
+
+# (session, language, query, what the visitor does next); consecutive rows of one session
+# are one visit: asking again without clicking is a reformulation.
+MIX: list[tuple[str, str, str, str]] = []
+for n, q in enumerate(
+    [
+        "do you sell refurbished phones",
+        "refurbished iphone for sale?",
+        "Do you sell refurbished phones?",
+        "buy refurbished smartphone",
+        "are there any refurbished phones",
+    ]
+):
+    MIX.append((f"en-refurb-{n}", "en", q, "leave"))
+for n, q in enumerate(
+    [
+        "can you install my new washing machine",
+        "washing machine installation service",
+        "do you install the washing machine when you deliver it",
+    ]
+):
+    MIX.append((f"en-install-{n}", "en", q, "leave"))
+MIX += [
+    ("hr-rabljeni-0", "hr", "prodajete li rabljene mobitele", "leave"),
+    ("hr-rabljeni-1", "hr", "imate li rabljenih mobitela u ponudi", "leave"),
+    ("hr-rabljeni-1", "hr", "rabljeni mobiteli", "leave"),
+    ("hr-rabljeni-2", "hr", "rabljeni mobitel cijena", "leave"),
+    ("hr-rabljeni-2", "hr", "prodajete li rabljene mobitele?", "leave"),
+]
+for n, q in enumerate(
+    [
+        "how do I return a product",
+        "how long does a refund take",
+        "kako vratiti proizvod",
+        "koliko košta dostava",
+    ]
+):
+    MIX.append((f"ok-{n}", "en" if n < 2 else "hr", q, "click"))
+MIX.append(("voter", "en", "how do I pay with a gift card", "click-vote-no"))
+
+
+@pytest.fixture(scope="module")
+def gap_client(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TestClient]:
+    db = tmp_path_factory.mktemp("gaps") / "events.sqlite3"
+    settings = demo_settings.replace(database_url=f"sqlite:///{db}", admin_token=TOKEN)
+    with TestClient(create_app(settings, embedder)) as client:
+        yield client
+
+
+def visit(client: TestClient, session: str, lang: str, query: str, action: str) -> None:
+    client.cookies.clear()
+    client.cookies.set("kb_sid", f"session-{session}-0123456789")
+    page = client.get("/search", params={"q": query, "hl": lang}).text
+    if action == "leave":
+        return
+    href = re.search(r'class="hit-title" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    article = client.get(href.split("#")[0]).text
+    if action == "click-vote-no":
+        csrf = re.search(r'name="csrf" value="([^"]+)"', article).group(1)
+        search_id = re.search(r'name="search_id" value="([^"]*)"', article).group(1)
+        action_url = re.search(r'<form method="post" action="([^"]+)"', article).group(1)
+        r = client.post(
+            action_url,
+            data={
+                "helpful": "no",
+                "csrf": csrf,
+                "search_id": search_id,
+                "reason": "not_answered",
+                "comment": "no info",
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+
+
+@pytest.fixture(scope="module")
+def fed(gap_client: TestClient) -> TestClient:
+    for session, lang, query, action in MIX:
+        visit(gap_client, session, lang, query, action)
+    # a reformulation: answered, no click, asked again within a minute
+    visit(gap_client, "reform", "en", "fridge delivery time slot", "leave")
+    visit(gap_client, "reform", "en", "when will you deliver my large fridge", "click")
+    gap_client.cookies.clear()
+    gap_client.app.state.kb.events.flush()
+    return gap_client
+
+
+def admin_get(client: TestClient, url: str) -> object:
+    return client.get(url, headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+def test_every_search_click_and_vote_is_stored(fed: TestClient) -> None:
+    counts = fed.app.state.kb.events.counts()
+    assert counts["searches"] == len(MIX) + 2
+    assert counts["clicks"] == sum(1 for m in MIX if m[3] != "leave") + 1
+    assert counts["votes"] == 1
+    rows = fed.app.state.kb.events.rows(schema.searches)
+    assert {r["source"] for r in rows} == {"page"}
+    assert all(r["latency_ms"] > 0 for r in rows)
+
+
+def test_gap_topics_group_unanswered_questions_by_meaning(fed: TestClient) -> None:
+    topics = admin_get(fed, "/admin/gaps?format=json").json()
+    by_rep = {t["representative"].lower(): t for t in topics}
+    refurb = [t for t in topics if "refurbished" in t["representative"].lower()]
+    assert len(refurb) == 1 and refurb[0]["searches"] == 5 and refurb[0]["sessions"] == 5
+    assert refurb[0]["lang"] == "en"
+    install = [t for t in topics if "install" in t["representative"].lower()]
+    assert len(install) == 1 and install[0]["searches"] == 3
+    used = [t for t in topics if "rabljen" in t["representative"].lower()]
+    assert len(used) == 1 and used[0]["searches"] == 5 and used[0]["lang"] == "hr"
+    assert used[0]["sessions"] == 3
+    answered = {"how do i return a product", "kako vratiti proizvod", "koliko košta dostava"}
+    assert not answered & set(by_rep)
+    assert all(t["nearest_slug"] for t in topics)
+    reasons = {r for t in topics for r in t["reasons"]}
+    assert {"not_answered", "not_helpful"} <= reasons
+
+
+def test_gaps_page_csv_and_draft(fed: TestClient) -> None:
+    page = admin_get(fed, "/admin/gaps?lang=en").text
+    assert "refurbished" in page.lower() and "<svg" in page and "Start a draft" in page
+    csv_text = admin_get(fed, "/admin/gaps?format=csv").text
+    assert csv_text.splitlines()[0].startswith("lang,representative,searches")
+    topic_id = re.search(r"/admin/gaps/draft\?id=([^&\"]+)", page).group(1)
+    draft = admin_get(fed, f"/admin/gaps/draft?id={topic_id}&download=1")
+    assert draft.status_code == 200
+    assert draft.text.startswith("---\ntitle: ") and "draft: true" in draft.text
+    assert "- [ ] " in draft.text
+
+
+def test_articles_page_shows_views_votes_and_queries(fed: TestClient) -> None:
+    page = admin_get(fed, "/admin/articles").text
+    assert "not_answered: 1" in page
+    assert "how do I pay with a gift card" in page
+
+
+def test_admin_pages_need_the_token(fed: TestClient) -> None:
+    fed.cookies.clear()
+    assert fed.get("/admin/gaps", headers={"Accept": "application/json"}).status_code == 401
+    r = fed.get("/admin/gaps", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")
+    bad = fed.get("/admin/gaps", headers={"Authorization": "Bearer wrong"})
+    assert bad.status_code == 401
+
+
+def test_login_form_sets_a_signed_httponly_cookie_and_checks_csrf(fed: TestClient) -> None:
+    fed.cookies.clear()
+    form = fed.get("/admin/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    forged = fed.post(
+        "/admin/login", data={"token": TOKEN, "csrf": "forged"}, follow_redirects=False
+    )
+    assert forged.status_code == 403
+    wrong = fed.post("/admin/login", data={"token": "nope", "csrf": csrf}, follow_redirects=False)
+    assert wrong.status_code == 401
+    ok = fed.post("/admin/login", data={"token": TOKEN, "csrf": csrf}, follow_redirects=False)
+    assert ok.status_code == 303
+    cookie = ok.headers["set-cookie"]
+    assert "kb_admin=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert fed.get("/admin/gaps").status_code == 200
+    fed.cookies.clear()
+
+
+def test_feedback_without_a_valid_form_token_is_refused(client: TestClient) -> None:
+    r = client.post("/en/articles/returns/feedback", data={"helpful": "yes", "csrf": "x"})
+    assert r.status_code == 403
+    r = client.post("/en/articles/returns/feedback", data={"helpful": "maybe", "csrf": "x"})
+    assert r.status_code == 422
+
+
+def test_admin_is_off_without_a_configured_token(client: TestClient) -> None:
+    assert client.get("/admin/gaps").status_code == 404
