@@ -194,3 +194,28 @@ def test_feedback_without_a_valid_form_token_is_refused(client: TestClient) -> N
 
 def test_admin_is_off_without_a_configured_token(client: TestClient) -> None:
     assert client.get("/admin/gaps").status_code == 404
+
+
+def test_kb_gaps_and_prune_commands_read_the_same_store(
+    fed: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from kb.cli import app
+
+    settings = fed.app.state.kb.settings
+    monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KB_INDEX_DIR", str(settings.index_dir))
+    runner = CliRunner()
+    result = runner.invoke(app, ["gaps", "--lang", "en", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    topics = json.loads(result.stdout)
+    assert topics and {t["lang"] for t in topics} == {"en"}
+    assert any("refurbished" in t["representative"].lower() for t in topics)
+    table = runner.invoke(app, ["gaps", "--since", "7"])
+    assert "searches" in table.stdout
+    pruned = runner.invoke(app, ["events", "prune", "--days", "90"])
+    assert pruned.exit_code == 0 and "searches: 0 deleted" in pruned.stdout
+    assert runner.invoke(app, ["gaps", "--format", "xml"]).exit_code == 2
