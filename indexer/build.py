@@ -21,7 +21,7 @@ from kb.articles import Article, LoadResult, Problem, iter_article_files, load_a
 from kb.chunks import CHUNKING_VERSION, Chunk, chunk_article
 from kb.embeddings import Embedder
 from kb.errors import KBError
-from kb.index import INDEX_FORMAT, ArticleEntry, publish, write_version
+from kb.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
 from kb.lexical import LexicalIndex
 from kb.search import DEFAULT_THRESHOLDS
 from kb.settings import Settings
@@ -219,6 +219,18 @@ def build_index(
         )
         for a in published
     ]
+    thresholds: dict[str, float] = dict(DEFAULT_THRESHOLDS)
+    previous = read_manifest(index_dir)
+    calibration = None
+    if (
+        previous
+        and previous.get("calibration")
+        and previous.get("model", {}).get("fingerprint")
+        == getattr(embedder, "fingerprint", embedder.name)
+    ):
+        # `kb calibrate` results survive rebuilds with the same model
+        thresholds.update(previous.get("answer_thresholds", {}))
+        calibration = previous["calibration"]
     now = datetime.now(UTC)
     version = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     manifest: dict[str, Any] = {
@@ -239,7 +251,8 @@ def build_index(
         "source_fingerprint": fingerprint,
         "articles_dir": str(articles_dir.resolve()),
         "built_at": now.isoformat(timespec="seconds"),
-        "answer_thresholds": dict(DEFAULT_THRESHOLDS),
+        "answer_thresholds": thresholds,
+        "calibration": calibration,
         "categories": _category_names(articles_dir, set(by_lang)),
     }
     write_version(

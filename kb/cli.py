@@ -116,7 +116,7 @@ def search(
         typer.echo("No good answer found. Maybe related:")
     for i, hit in enumerate(result.hits, 1):
         section = f" › {hit.section}" if hit.section else ""
-        typer.echo(f"{i:2}. [{hit.score:.2f} {hit.confidence}] {hit.title}{section}")
+        typer.echo(f"{i:2}. [{hit.confidence_score:.2f} {hit.confidence}] {hit.title}{section}")
         typer.echo(f"    {hit.url}")
         typer.echo(f"    {hit.snippet}")
 
@@ -231,6 +231,185 @@ def gaps(
             )
             for example in t.examples[1:4]:
                 typer.echo(f"{'':26}- {example}")
+
+
+synonyms_app = typer.Typer(help="Synonyms for the lexical search.", no_args_is_help=True)
+app.add_typer(synonyms_app, name="synonyms")
+
+
+@synonyms_app.command("suggest")
+def synonyms_suggest(
+    since: Annotated[int, typer.Option(help="Look back this many days.")] = 90,
+) -> None:
+    """Suggest synonym pairs from failed queries that were reformulated into a hit."""
+    from kb.events import EventStore
+    from kb.synonyms import suggest
+
+    with _friendly_errors():
+        settings = _settings()
+        store = EventStore(settings.database_url).open()
+        try:
+            suggestions = suggest(store, since)
+        finally:
+            store.close()
+    if not suggestions:
+        typer.echo("No suggestions yet: no failed search was reformulated into a found article.")
+    for s in suggestions:
+        typer.echo(
+            f"[{s.lang}] {s.failed!r} -> {s.worked!r}  ({s.count}x; e.g. "
+            f"{s.example[0]!r} -> {s.example[1]!r})"
+        )
+    if suggestions:
+        typer.echo("Add the good ones to articles/<lang>/_synonyms.yml as `- [word, synonym]`.")
+
+
+def _temporary_index(settings: Settings, articles: Path, work: Path) -> Settings:
+    from indexer.build import build_index
+    from kb.embeddings import load_embedder
+
+    scratch = settings.replace(articles_dir=articles, index_dir=work / "index")
+    report = build_index(scratch, load_embedder(settings.model), quiet=True)
+    typer.echo(
+        f"indexed {report.articles} articles, {report.chunks} chunks ({report.skipped} skipped)",
+        err=True,
+    )
+    return scratch
+
+
+@app.command("eval")
+def eval_command(
+    corpus: Annotated[Path | None, typer.Option(help="BEIR corpus.jsonl.")] = None,
+    queries: Annotated[Path | None, typer.Option(help="BEIR queries.jsonl.")] = None,
+    qrels: Annotated[Path | None, typer.Option(help="BEIR qrels .tsv.")] = None,
+    articles: Annotated[
+        Path | None, typer.Option(help="Articles folder to evaluate with --golden.")
+    ] = None,
+    golden: Annotated[
+        Path | None, typer.Option(help="Golden set: lang<TAB>query<TAB>slug per line.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Language of a BEIR corpus.")] = "en",
+    show_failures: Annotated[bool, typer.Option(help="List queries that missed.")] = False,
+) -> None:
+    """Measure search quality: lexical-only, dense-only and hybrid side by side."""
+    import tempfile
+
+    from kb.embeddings import load_embedder
+    from kb.evaluate import MODES, beir_to_articles, evaluate, load_beir_queries, load_golden
+    from kb.evaluate import table as render_table
+    from kb.index import SearchIndex
+    from kb.search import Searcher
+
+    beir = (corpus, queries, qrels)
+    if not ((all(beir) and golden is None) or (not any(beir) and golden is not None)):
+        typer.secho(
+            "error: give either --corpus, --queries and --qrels, or --golden "
+            "(with --articles, default KB_ARTICLES_DIR)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    with _friendly_errors(), tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
+        settings = _settings()
+        work = Path(tmp)
+        strict = False
+        if corpus and queries and qrels:
+            ids = beir_to_articles(corpus, work / "articles", lang)
+            labelled = load_beir_queries(queries, qrels, ids, lang)
+            scratch = _temporary_index(settings, work / "articles", work)
+            strict = True
+            title = f"{corpus.parent.name} ({len(labelled)} queries)"
+        else:
+            assert golden is not None
+            labelled = load_golden(golden)
+            scratch = _temporary_index(settings, articles or settings.articles_dir, work)
+            title = f"{golden.name} ({len(labelled)} queries)"
+        embedder = load_embedder(settings.model)
+        searcher = Searcher(SearchIndex.load(scratch.index_dir, embedder.fingerprint), embedder)
+        langs = sorted({q.lang or "" for q in labelled})
+        for lg in langs if len(langs) > 1 else [None]:
+            subset = [q for q in labelled if lg is None or q.lang == lg]
+            results = [evaluate(searcher, subset, mode, strict) for mode in MODES]
+            typer.echo(render_table(results, title + (f" [{lg}]" if lg else "")) + "\n")
+            if show_failures:
+                for text, got, want in results[-1].failures:
+                    typer.echo(f"  MISS {text!r}: got {got}, want {want}")
+
+
+@app.command()
+def calibrate(
+    golden: Annotated[Path, typer.Option(help="In-domain queries: lang<TAB>query<TAB>slug.")],
+    offtopic: Annotated[
+        Path | None,
+        typer.Option(help="Off-topic queries: lang<TAB>query, or one query per line."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Language of one-per-line queries.")] = None,
+    keep: Annotated[float, typer.Option(help="Share of in-domain queries to answer.")] = 0.95,
+    index_dir: Annotated[
+        Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
+    ] = None,
+) -> None:
+    """Choose the answer threshold per language from labelled data; write it to the index."""
+    from datetime import UTC, datetime
+
+    from kb.embeddings import load_embedder
+    from kb.evaluate import calibrate as choose
+    from kb.evaluate import load_golden
+    from kb.index import SearchIndex, update_manifest
+    from kb.search import Searcher
+
+    with _friendly_errors():
+        settings = _settings(index_dir=index_dir)
+        embedder = load_embedder(settings.model)
+        index = SearchIndex.load(settings.index_dir, embedder.fingerprint)
+        searcher = Searcher(index, embedder)
+        in_domain = load_golden(golden)
+        off: list[tuple[str | None, str]] = []
+        if offtopic:
+            for line in offtopic.read_text(encoding="utf-8").splitlines():
+                if not line.strip() or line.startswith("#"):
+                    continue
+                parts = line.split("\t")
+                off.append((parts[0], parts[1]) if len(parts) > 1 else (lang, parts[0]))
+        thresholds = dict(index.manifest.get("answer_thresholds", {}))
+        report = {}
+        for lg in sorted({q.lang or lang or "" for q in in_domain}):
+            ins = [
+                searcher.search(q.text, prefer=q.lang or lang).hits[0].confidence_score
+                for q in in_domain
+                if (q.lang or lang or "") == lg
+            ]
+            outs = [
+                searcher.search(text, prefer=q_lang).hits[0].confidence_score
+                for q_lang, text in off
+                if (q_lang or "") == lg
+            ]
+            result = choose(ins, outs, lg, keep)
+            thresholds[lg] = result.threshold
+            report[lg] = result.__dict__
+            flagged = (
+                "-"
+                if result.flagged_off_topic is None
+                else f"{result.flagged_off_topic:.0%} of {result.off_topic}"
+            )
+            typer.echo(
+                f"[{lg}] threshold {result.threshold:.3f}: answers "
+                f"{result.answered_in_domain:.0%} of {result.in_domain} in-domain, "
+                f"flags {flagged} off-topic"
+            )
+        update_manifest(
+            settings.index_dir,
+            {
+                "answer_thresholds": thresholds,
+                "calibration": {
+                    "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "golden": str(golden),
+                    "offtopic": str(offtopic),
+                    "keep": keep,
+                    "languages": report,
+                },
+            },
+        )
+    typer.echo(f"written to the manifest of {settings.index_dir}; restart or reload the server")
 
 
 def main() -> None:  # pragma: no cover - console entry

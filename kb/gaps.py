@@ -243,7 +243,8 @@ def gap_report(
                 hits = searcher.search(representative, lang=item_lang, limit=1).hits
                 if hits:
                     topic.nearest_slug, topic.nearest_title = hits[0].slug, hits[0].title
-                    topic.nearest_url, topic.nearest_score = hits[0].url, hits[0].score
+                    topic.nearest_url = hits[0].url
+                    topic.nearest_score = hits[0].confidence_score
             topics.append(topic)
     topics.sort(key=lambda t: (-t.searches, -t.sessions, t.representative))
     return topics

@@ -74,6 +74,19 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     return data
 
 
+def update_manifest(index_dir: Path, changes: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``changes`` into the live version's manifest (atomic rewrite)."""
+    folder = current_version(index_dir)
+    if folder is None:
+        raise IndexNotFoundError(f"no index in {index_dir}: build one with `kb index`")
+    manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(changes)
+    tmp = folder / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, folder / "manifest.json")
+    return manifest
+
+
 def write_version(
     folder: Path,
     manifest: dict[str, Any],

@@ -50,6 +50,18 @@ DEFAULT_THRESHOLDS: dict[str, float] = {"en": 0.52, "hr": 0.42, "default": 0.45}
 STRONG_MARGIN = 0.15
 HEADING_BONUS = 0.1  # a section whose own heading says what was asked beats its neighbours
 CANDIDATES = 100
+RANK_BM25_SHARE = 0.5  # ranking: half coverage, half BM25 rank (+5 nDCG points on m365-hr)
+CONFIDENCE_BM25_SHARE = 0.3  # confidence: coverage first, so "nothing matches" stays ~0
+
+
+def lexical_rank(coverage: float, bm25_relative: float) -> float:
+    """Orders matches: how much of the query a section has, and how strongly (BM25)."""
+    return (1 - RANK_BM25_SHARE) * coverage + RANK_BM25_SHARE * bm25_relative
+
+
+def lexical_confidence(coverage: float, bm25_relative: float) -> float:
+    """Absolute evidence: zero when no query word matches, whatever BM25's ranks say."""
+    return coverage * ((1 - CONFIDENCE_BM25_SHARE) + CONFIDENCE_BM25_SHARE * bm25_relative)
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class Hit:
     confidence: str  # strong | partial | weak
     dense: float
     lexical: float
+    confidence_score: float  # absolute evidence, compared with the answer threshold
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,12 +91,14 @@ class SearchResult:
     answered: bool
     hits: list[Hit]
     threshold: float
+    fallback_from: str | None = None  # the asked language had no answer; these are another's
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "lang": self.lang,
             "answered": self.answered,
+            "fallback_from": self.fallback_from,
             "results": [h.to_dict() for h in self.hits],
         }
 
@@ -203,11 +218,8 @@ class Searcher:
                     candidate_ids.add(int(lex.chunk_ids[local]))
             for local, chunk_id in enumerate(lex.chunk_ids):
                 if coverage[local] > 0:
-                    lexical_part[int(chunk_id)] = (
-                        float(coverage[local]) * (0.7 + 0.3 * float(bm25[local]) / top),
-                        float(bm25[local]),
-                    )
-        best: dict[tuple[str, str], tuple[float, int, float, float]] = {}
+                    lexical_part[int(chunk_id)] = (float(coverage[local]), float(bm25[local]) / top)
+        best: dict[tuple[str, str], tuple[float, int, float, float, float]] = {}
         for cid in candidate_ids:
             chunk = index.chunks[cid]
             if chunk.lang not in langs:
@@ -218,28 +230,56 @@ class Searcher:
                 1.0,
                 max(0.0, (cos - fusion.dense_floor) / (fusion.dense_ceiling - fusion.dense_floor)),
             )
-            lexical = lexical_part.get(cid, (0.0, 0.0))[0]
+            cov, rel = lexical_part.get(cid, (0.0, 0.0))
+            lexical = lexical_confidence(cov, rel)
             if mode == "dense":
-                score = dense
+                score = confidence = dense
             elif mode == "lexical":
-                score = lexical
+                score, confidence = rel, lexical
             else:
-                score = fusion.dense_weight * dense + fusion.lexical_weight * lexical
-                if lexical > 0 and chunk.section_id:
+                bonus = 0.0
+                if cov > 0 and chunk.section_id:
                     bonus = HEADING_BONUS * self._heading_match(chunk, query_terms[chunk.lang])
-                    score = min(1.0, score + bonus)
+                wd, wl = fusion.dense_weight, fusion.lexical_weight
+                score = min(1.0, wd * dense + wl * lexical_rank(cov, rel) + bonus)
+                confidence = min(1.0, wd * dense + wl * lexical + bonus)
             key = index.chunk_article[cid]
             if key not in best or score > best[key][0]:
-                best[key] = (score, cid, dense, lexical)
+                best[key] = (score, cid, dense, lexical, confidence)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
-        hits = []
-        for (lg, slug), (score, cid, dense, lexical) in ranked:
-            hits.append(self._hit(lg, slug, cid, score, dense, lexical, query_terms.get(lg, set())))
-        top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
+        top_lang = ranked[0][0][0] if ranked else (langs[0] if langs else "default")
         threshold = index.answer_threshold(top_lang, self.threshold_override)
-        hits = [Hit(**{**asdict(h), "confidence": _label(h.score, threshold)}) for h in hits]
-        answered = bool(hits) and hits[0].score >= threshold
-        return SearchResult(query, langs[0] if len(langs) == 1 else None, answered, hits, threshold)
+        hits = [
+            self._hit(
+                lg,
+                slug,
+                cid,
+                score,
+                dense,
+                lexical,
+                confidence,
+                threshold,
+                query_terms.get(lg, set()),
+            )
+            for (lg, slug), (score, cid, dense, lexical, confidence) in ranked
+        ]
+        answered = bool(hits) and hits[0].confidence_score >= threshold
+        result = SearchResult(
+            query, langs[0] if len(langs) == 1 else None, answered, hits, threshold
+        )
+        others = tuple(lg for lg in index.languages if lg not in langs)
+        if not answered and lang is None and len(langs) == 1 and others and mode == "hybrid":
+            # nothing in the visitor's language: say so and offer another language's answer
+            other = self._search_in(query, others, limit, mode)
+            if other.answered:
+                return SearchResult(
+                    query, other.lang, True, other.hits, other.threshold, fallback_from=langs[0]
+                )
+        return result
+
+    def _search_in(self, query: str, langs: tuple[str, ...], limit: int, mode: str) -> SearchResult:
+        results = [self.search(query, lg, limit, mode=mode) for lg in langs]
+        return max(results, key=lambda r: r.hits[0].confidence_score if r.hits else 0.0)
 
     def _heading_match(self, chunk: Chunk, terms: set[str]) -> float:
         """Share of the chunk's own heading words that the query (or a synonym) used."""
@@ -256,6 +296,8 @@ class Searcher:
         score: float,
         dense: float,
         lexical: float,
+        confidence: float,
+        threshold: float,
         terms: set[str],
     ) -> Hit:
         chunk = self.index.chunks[cid]
@@ -272,9 +314,10 @@ class Searcher:
             score=round(score, 4),
             section_id=chunk.section_id,
             snippet_html=marked,
-            confidence="weak",
+            confidence=_label(confidence, threshold),
             dense=round(dense, 4),
             lexical=round(lexical, 4),
+            confidence_score=round(confidence, 4),
         )
 
 

@@ -26,12 +26,14 @@ class ResultModel(BaseModel):
     confidence: str
     dense: float
     lexical: float
+    confidence_score: float
 
 
 class SearchResponse(BaseModel):
     query: str
     lang: str | None
     answered: bool
+    fallback_from: str | None = None
     results: list[ResultModel]
 
 

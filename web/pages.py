@@ -67,7 +67,7 @@ def search_page(
         )
     latency = (time.perf_counter() - started) * 1000
     search_id = state.log_search(session_id(request), result, "page", latency)
-    if not lang and result.lang:
+    if not lang and result.lang and not result.fallback_from:
         ui_lang = result.lang
     hits = []
     for position, hit in enumerate(result.hits, 1):

@@ -30,7 +30,7 @@ class AppState:
             query=result.query,
             lang=result.lang or (result.hits[0].lang if result.hits else None),
             results=len(result.hits),
-            best_score=result.hits[0].score if result.hits else None,
+            best_score=result.hits[0].confidence_score if result.hits else None,
             answered=result.answered,
             slugs=[h.slug for h in result.hits],
             latency_ms=latency_ms,

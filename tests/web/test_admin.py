@@ -219,3 +219,19 @@ def test_kb_gaps_and_prune_commands_read_the_same_store(
     pruned = runner.invoke(app, ["events", "prune", "--days", "90"])
     assert pruned.exit_code == 0 and "searches: 0 deleted" in pruned.stdout
     assert runner.invoke(app, ["gaps", "--format", "xml"]).exit_code == 2
+
+
+def test_synonym_suggestions_come_from_reformulations(
+    gap_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from kb.cli import app
+
+    visit(gap_client, "syn-1", "en", "buy refurbished smartphone", "leave")
+    visit(gap_client, "syn-1", "en", "how do I return a product", "click")
+    gap_client.app.state.kb.events.flush()
+    monkeypatch.setenv("KB_DATABASE_URL", gap_client.app.state.kb.settings.database_url)
+    result = CliRunner().invoke(app, ["synonyms", "suggest"])
+    assert result.exit_code == 0, result.output
+    assert "[en] 'buy refurbished smartphone' -> 'return product'" in result.stdout
