@@ -233,6 +233,44 @@ def gaps(
                 typer.echo(f"{'':26}- {example}")
 
 
+@app.command("suggest")
+def suggest_command(
+    lang: Annotated[str | None, typer.Option(help="Reply language; detected if unset.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Output as POST /api/suggest.")] = False,
+    markdown: Annotated[bool, typer.Option(help="Print the Markdown replies.")] = False,
+    base_url: Annotated[
+        str | None, typer.Option(help="Site URL for links [KB_PUBLIC_URL].")
+    ] = None,
+) -> None:
+    """Read a customer's message from stdin; print ready-to-paste answers."""
+    from kb.embeddings import load_embedder
+    from kb.index import SearchIndex
+    from kb.search import Searcher
+    from kb.suggest import suggest
+
+    message = sys.stdin.read()
+    if not message.strip():
+        typer.secho("error: paste the customer's message on stdin", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    with _friendly_errors():
+        settings = _settings()
+        embedder = load_embedder(settings.model)
+        searcher = Searcher(SearchIndex.load(settings.index_dir, embedder.fingerprint), embedder)
+        base = base_url or settings.public_url or f"http://{settings.host}:{settings.port}"
+        result = suggest(
+            searcher, message, lang, base_url=base, order_pattern=settings.order_number_pattern
+        )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if result.note:
+        typer.echo(f"note: {result.note}\n")
+    for i, s in enumerate(result.suggestions, 1):
+        section = f" › {s.section}" if s.section else ""
+        typer.echo(f"=== {i}. {s.title}{section} [{s.confidence}] — answers: {s.question}")
+        typer.echo((s.reply_markdown if markdown else s.reply_text) + "\n")
+
+
 synonyms_app = typer.Typer(help="Synonyms for the lexical search.", no_args_is_help=True)
 app.add_typer(synonyms_app, name="synonyms")
 

@@ -265,13 +265,37 @@ class EventStore:
             },
         )
 
+    def record_copy(
+        self,
+        *,
+        session_id: str,
+        lang: str,
+        slug: str,
+        section_id: str | None,
+        search_id: str | None,
+        fmt: str = "text",
+    ) -> None:
+        """An agent copied a suggested reply: the section is being reused."""
+        self._enqueue(
+            schema.copies,
+            {
+                "ts": now(),
+                "search_id": search_id,
+                "session_id": session_id,
+                "lang": lang,
+                "slug": slug,
+                "section_id": section_id,
+                "format": fmt,
+            },
+        )
+
     # -- maintenance and reading -----------------------------------------------------
     def prune(self, days: int) -> dict[str, int]:
         """Delete events older than ``days``; returns rows deleted per table."""
         cutoff = now() - timedelta(days=days)
         deleted = {}
         with self.engine.begin() as conn:
-            for table in (schema.searches, schema.clicks, schema.votes):
+            for table in (schema.searches, schema.clicks, schema.votes, schema.copies):
                 result = conn.execute(table.delete().where(table.c.ts < cutoff))
                 deleted[table.name] = result.rowcount or 0
         return deleted
@@ -280,7 +304,7 @@ class EventStore:
         with self.engine.connect() as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                for t in (schema.searches, schema.clicks, schema.votes)
+                for t in (schema.searches, schema.clicks, schema.votes, schema.copies)
             }
 
     def rows(self, table: sa.Table, since: datetime | None = None) -> list[dict[str, Any]]:

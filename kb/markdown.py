@@ -88,6 +88,8 @@ def tokens_to_text(tokens: Sequence[Token]) -> str:
             list_stack.append([int(tok.attrs.get("start", 1) or 1)])
         elif t in ("bullet_list_close", "ordered_list_close"):
             list_stack.pop()
+            if not list_stack:
+                lines.append("")
         elif t == "list_item_open":
             indent = "  " * (len(list_stack) - 1)
             current = list_stack[-1] if list_stack else []

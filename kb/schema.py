@@ -67,6 +67,20 @@ votes = sa.Table(
 )
 
 
+copies = sa.Table(
+    "copies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("search_id", sa.String(32), index=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("section_id", sa.String(200)),
+    sa.Column("format", sa.String(16), nullable=False),
+)
+
+
 def _create(*tables: sa.Table) -> Callable[[Operations], None]:
     def migrate(op: Operations) -> None:
         for table in tables:  # columns with index=True bring their index along
@@ -78,6 +92,7 @@ def _create(*tables: sa.Table) -> Callable[[Operations], None]:
 # Append only. Each entry runs once per database, in order.
 MIGRATIONS: list[tuple[int, str, Callable[[Operations], None]]] = [
     (1, "searches, clicks and votes", _create(searches, clicks, votes)),
+    (2, "copies of agents' suggested replies", _create(copies)),
 ]
 
 

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="Token for admin and agent pages; those pages are off when unset."
     )
+    agent_token: SecretStr | None = Field(
+        None, description="Token for support agents: the agent page and `/api/suggest` only."
+    )
+    public_url: str = Field(
+        "",
+        description="Base URL put in front of links in agents' ready-to-paste replies "
+        "(default: the URL the request came in on).",
+    )
     default_lang: str = Field(
         "hr",
         description="Language of articles whose folder, front matter and text do not tell, "

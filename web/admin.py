@@ -18,11 +18,11 @@ from web.rendering import render
 from web.security import (
     ADMIN_COOKIE,
     ADMIN_MAX_AGE,
-    admin_cookie,
     check_csrf,
     csrf_token,
     require_admin,
-    token_matches,
+    role_cookie,
+    token_role,
 )
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -31,12 +31,14 @@ Lang = Annotated[str | None, Query(max_length=8, pattern="^[a-z]{0,3}$")]
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/admin") and "//" not in target else "/admin/gaps"
+    ok = target.startswith(("/admin", "/agent")) and "//" not in target and "\\" not in target
+    return target if ok else "/admin/gaps"
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/admin/gaps", error: str = "") -> Response:
-    if request.app.state.kb.settings.admin_token is None:
+    settings = request.app.state.kb.settings
+    if settings.admin_token is None and settings.agent_token is None:
         raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
     return render(
         request,
@@ -56,7 +58,8 @@ def login(
     next: Annotated[str, Form(max_length=200)] = "/admin/gaps",
 ) -> Response:
     check_csrf(request, csrf)
-    if not token_matches(request.app.state.kb.settings, token):
+    role = token_role(request.app.state.kb.settings, token)
+    if role is None:
         return render(
             request,
             "admin/login.html",
@@ -66,14 +69,17 @@ def login(
             csrf=csrf_token(request),
             error="That token is not right.",
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next)
+    if role == "agent" and not target.startswith("/agent"):
+        target = "/agent"
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         ADMIN_COOKIE,
-        admin_cookie(request),
+        role_cookie(request, role),
         max_age=ADMIN_MAX_AGE,
         httponly=True,
         samesite="strict",
-        path="/admin",
+        path="/",
         secure=request.url.scheme == "https",
     )
     return response
@@ -83,7 +89,7 @@ def login(
 def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Response:
     check_csrf(request, csrf)
     response = RedirectResponse("/admin/login", status_code=303)
-    response.delete_cookie(ADMIN_COOKIE, path="/admin")
+    response.delete_cookie(ADMIN_COOKIE, path="/")
     return response
 
 
@@ -170,6 +176,7 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
             "reasons": Counter(),
             "queries": Counter(),
             "comments": [],
+            "copies": Counter(),
         }
     )
     if state.events is not None:
@@ -182,6 +189,9 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
                 entry["from_search"] += 1
                 if click["search_id"] in searches:
                     entry["queries"][searches[click["search_id"]]["query"]] += 1
+        for copy in state.events.rows(schema.copies, since):
+            entry = stats[(copy["lang"], copy["slug"])]
+            entry["copies"][copy["section_id"] or ""] += 1
         for vote in state.events.rows(schema.votes, since):
             entry = stats[(vote["lang"], vote["slug"])]
             entry["yes" if vote["helpful"] else "no"] += 1
@@ -201,9 +211,14 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
                 **entry,
                 "helpful_pct": round(100 * entry["yes"] / votes) if votes else None,
                 "top_queries": entry["queries"].most_common(5),
+                "copied_sections": [
+                    (dict((i, t) for _, t, i in article.toc).get(sid, sid or "(top)"), n)
+                    for sid, n in entry["copies"].most_common(5)
+                ],
+                "copy_count": sum(entry["copies"].values()),
             }
         )
-    rows.sort(key=lambda r: (-r["views"], r["article"].title))
+    rows.sort(key=lambda r: (-r["copy_count"], -r["views"], r["article"].title))
     return render(
         request,
         "admin/articles.html",

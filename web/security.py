@@ -75,31 +75,46 @@ def _signer(request: Request) -> TimestampSigner:
     return TimestampSigner(request.app.state.signing_key, salt="kb-admin")
 
 
-def admin_cookie(request: Request) -> str:
-    return _signer(request).sign(b"admin").decode()
+def role_cookie(request: Request, role: str) -> str:
+    return _signer(request).sign(role.encode()).decode()
 
 
-def is_admin(request: Request) -> bool:
+def token_role(settings: Settings, candidate: str) -> str | None:
+    """'admin' or 'agent' for a matching token (constant-time comparisons), else None."""
+    role = None
+    for name, secret in (("agent", settings.agent_token), ("admin", settings.admin_token)):
+        if secret is not None and hmac.compare_digest(
+            candidate.encode(), secret.get_secret_value().encode()
+        ):
+            role = name
+    return role
+
+
+def request_role(request: Request) -> str | None:
     settings: Settings = request.app.state.kb.settings
-    if settings.admin_token is None:
-        return False
-    expected = settings.admin_token.get_secret_value()
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return hmac.compare_digest(header[7:].strip().encode(), expected.encode())
+        return token_role(settings, header[7:].strip())
     cookie = request.cookies.get(ADMIN_COOKIE)
     if cookie:
         try:
-            return _signer(request).unsign(cookie, max_age=ADMIN_MAX_AGE) == b"admin"
+            role = _signer(request).unsign(cookie, max_age=ADMIN_MAX_AGE).decode()
         except BadSignature:
-            return False
-    return False
+            return None
+        return role if role in ("admin", "agent") else None
+    return None
 
 
-def token_matches(settings: Settings, candidate: str) -> bool:
-    if settings.admin_token is None:
-        return False
-    return hmac.compare_digest(candidate.encode(), settings.admin_token.get_secret_value().encode())
+def is_admin(request: Request) -> bool:
+    return request_role(request) == "admin"
+
+
+def _deny(request: Request, what: str) -> HTTPException:
+    if "text/html" in request.headers.get("accept", ""):
+        return HTTPException(
+            303, "login required", headers={"Location": f"/admin/login?next={request.url.path}"}
+        )
+    return HTTPException(401, f"{what} token required", headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_admin(request: Request) -> None:
@@ -107,10 +122,16 @@ def require_admin(request: Request) -> None:
     settings: Settings = request.app.state.kb.settings
     if settings.admin_token is None:
         raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
-    if is_admin(request):
-        return
-    if "text/html" in request.headers.get("accept", ""):
+    if request_role(request) != "admin":
+        raise _deny(request, "admin")
+
+
+def require_agent(request: Request) -> None:
+    """Agents and admins: the agent page and the suggestion API."""
+    settings: Settings = request.app.state.kb.settings
+    if settings.admin_token is None and settings.agent_token is None:
         raise HTTPException(
-            303, "login required", headers={"Location": f"/admin/login?next={request.url.path}"}
+            404, "agent pages are off: set KB_AGENT_TOKEN or KB_ADMIN_TOKEN to turn them on"
         )
-    raise HTTPException(401, "admin token required", headers={"WWW-Authenticate": "Bearer"})
+    if request_role(request) not in ("admin", "agent"):
+        raise _deny(request, "agent")

@@ -89,7 +89,7 @@ def test_events_are_written_and_scrubbed(store_url: tuple[str, dict]) -> None:
         comment="kartica 4111 1111 1111 1111",
     )
     assert store.flush()
-    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1}
+    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1, "copies": 0}
     [row] = store.rows(schema.searches)
     assert row["query"] == "moj mail [email] i [phone]"
     assert store.rows(schema.votes)[0]["comment"] == "kartica [card]"
@@ -159,7 +159,7 @@ def test_no_event_is_lost_with_several_writer_processes(store_url: tuple[str, di
         p.join(120)
         assert p.exitcode == 0
     store = open_store(url, extra)
-    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60}
+    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60, "copies": 0}
     store.close()
 
 
