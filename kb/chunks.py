@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kb.articles import Article
 
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 PATH_SEPARATOR = " › "
 
 
@@ -48,19 +48,27 @@ class Chunk:
 
 
 def _split_long(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    """Pieces under ``budget``: split on paragraphs, then lines (list items), then
+    sentences, then words - the coarsest split that fits, so lists stay whole items."""
     if count(text) <= budget:
         return [text]
-    pieces: list[str] = []
-    current = ""
-    units = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    if len(units) == 1:
-        units = re.split(r"(?<=[.!?])\s+", text)
-    if len(units) == 1:
+    for pattern, joiner in (
+        (r"\n\s*\n", "\n\n"),
+        (r"\n", "\n"),
+        (r"(?<=[^\d\s][.!?])\s+", " "),  # not after "1." of a numbered item
+    ):
+        units = [u for u in re.split(pattern, text) if u.strip()]
+        if len(units) > 1:
+            break
+    else:
         words = text.split()
         step = max(20, int(len(words) * budget / max(count(text), 1)))
         units = [" ".join(words[i : i + step]) for i in range(0, len(words), step)]
+        joiner = " "
+    pieces: list[str] = []
+    current = ""
     for unit in units:
-        candidate = f"{current}\n\n{unit}" if current else unit
+        candidate = f"{current}{joiner}{unit}" if current else unit
         if current and count(candidate) > budget:
             pieces.append(current)
             current = unit
@@ -70,11 +78,8 @@ def _split_long(text: str, budget: int, count: Callable[[str], int]) -> list[str
         pieces.append(current)
     out: list[str] = []
     for piece in pieces:
-        out.extend(
-            _split_long(piece, budget, count)
-            if count(piece) > budget and piece != text
-            else [piece]
-        )
+        too_long = count(piece) > budget and piece != text
+        out.extend(_split_long(piece, budget, count) if too_long else [piece])
     return out
 
 

@@ -39,6 +39,7 @@ _GREETING = re.compile(
     r"poštovani\w*|bok|pozdrav|dobar dan|dobro jutro|dobra večer|hej|zdravo|cao|ćao)\b[\s,!.:]*",
     re.I,
 )
+_PLACEHOLDER = re.compile(r"\[(?:email|phone|card|iban|oib|order)\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(
     r"\?|\b(?:how|what|when|where|why|can|could|do you|is it|is there|i want|i need|"
@@ -83,8 +84,14 @@ def question_units(text: str) -> list[str]:
     for sentence in sentences:
         content = _content_words(sentence)
         if _ASKS.search(sentence):
-            vague = len(content) <= 2 and previous
-            asks.append(f"{previous} {sentence}" if vague else sentence)
+            if len(content) <= 2 and previous:  # vague: it is about the sentence before
+                if asks and asks[-1] == previous:
+                    asks.pop()
+                elif previous in statements:
+                    statements.remove(previous)
+                asks.append(f"{previous} {sentence}")
+            else:
+                asks.append(sentence)
         elif len(content) >= 2:
             statements.append(sentence)  # "my card was declined" is a question too
         previous = sentence
@@ -195,7 +202,8 @@ def suggest(
     searches: list[tuple[str, SearchResult]] = []
     notes: list[str] = []
     for unit in units:
-        result = searcher.search(unit, limit=5, prefer=lang)
+        words = _PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
+        result = searcher.search(words, limit=5, prefer=lang)
         searches.append((unit, result))
         if result.fallback_from:
             notes.append(
