@@ -52,19 +52,20 @@ def _split_long(text: str, budget: int, count: Callable[[str], int]) -> list[str
     sentences, then words - the coarsest split that fits, so lists stay whole items."""
     if count(text) <= budget:
         return [text]
-    for pattern, joiner in (
+    joiner = " "
+    for pattern, separator in (
         (r"\n\s*\n", "\n\n"),
         (r"\n", "\n"),
         (r"(?<=[^\d\s][.!?])\s+", " "),  # not after "1." of a numbered item
     ):
         units = [u for u in re.split(pattern, text) if u.strip()]
         if len(units) > 1:
+            joiner = separator
             break
     else:
         words = text.split()
         step = max(20, int(len(words) * budget / max(count(text), 1)))
         units = [" ".join(words[i : i + step]) for i in range(0, len(words), step)]
-        joiner = " "
     pieces: list[str] = []
     current = ""
     for unit in units:
