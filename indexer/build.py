@@ -148,6 +148,25 @@ def _related(
     return related
 
 
+def _entry(a: Article, related: list[str]) -> ArticleEntry:
+    return ArticleEntry(
+        lang=a.lang,
+        slug=a.slug,
+        title=a.title,
+        description=a.description,
+        category=a.category,
+        path=a.path,
+        html=a.doc.html,
+        toc=[(h.level, h.text, h.id) for h in a.doc.headings if h.level in (2, 3)],
+        updated=a.updated.isoformat() if a.updated else None,
+        tags=list(a.tags),
+        translation_key=a.translation_key,
+        featured=a.featured,
+        related=related,
+        content_hash=a.content_hash,
+    )
+
+
 def build_index(
     settings: Settings,
     embedder: Embedder,
@@ -155,14 +174,18 @@ def build_index(
     articles_dir: Path | None = None,
     index_dir: Path | None = None,
     quiet: bool = False,
+    publish_drafts: frozenset[str] = frozenset(),
 ) -> BuildReport:
-    """Load, chunk, embed (cached), index and publish. Broken articles become problems."""
+    """Load, chunk, embed (cached), index and publish. Broken articles become problems.
+
+    ``publish_drafts``: article paths to treat as published (draft impact).
+    """
     started = time.perf_counter()
     articles_dir = articles_dir or settings.articles_dir
     index_dir = index_dir or settings.index_dir
     fingerprint = source_fingerprint(articles_dir) if articles_dir.is_dir() else ""
     loaded: LoadResult = load_articles(articles_dir, settings.default_lang)
-    published = [a for a in loaded.articles if not a.draft]
+    published = [a for a in loaded.articles if not a.draft or a.path in publish_drafts]
     drafts = len(loaded.articles) - len(published)
     if not published:
         raise KBError(
@@ -200,25 +223,8 @@ def build_index(
         for lang, ids in by_lang.items()
     }
     related = _related(published, chunks, vectors)
-    entries = [
-        ArticleEntry(
-            lang=a.lang,
-            slug=a.slug,
-            title=a.title,
-            description=a.description,
-            category=a.category,
-            path=a.path,
-            html=a.doc.html,
-            toc=[(h.level, h.text, h.id) for h in a.doc.headings if h.level in (2, 3)],
-            updated=a.updated.isoformat() if a.updated else None,
-            tags=list(a.tags),
-            translation_key=a.translation_key,
-            featured=a.featured,
-            related=related.get((a.lang, a.slug), []),
-            content_hash=a.content_hash,
-        )
-        for a in published
-    ]
+    entries = [_entry(a, related.get((a.lang, a.slug), [])) for a in published]
+    draft_entries = [_entry(a, []) for a in loaded.articles if a.draft]
     thresholds: dict[str, float] = dict(DEFAULT_THRESHOLDS)
     previous = read_manifest(index_dir)
     calibration = None
@@ -256,7 +262,14 @@ def build_index(
         "categories": _category_names(articles_dir, set(by_lang)),
     }
     write_version(
-        index_dir / "versions" / version, manifest, entries, chunks, vectors, dense, lexical
+        index_dir / "versions" / version,
+        manifest,
+        entries,
+        chunks,
+        vectors,
+        dense,
+        lexical,
+        drafts=draft_entries,
     )
     publish(index_dir, version)
     return BuildReport(

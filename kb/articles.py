@@ -44,6 +44,8 @@ class Article:
     aliases: tuple[str, ...] = ()
     featured: bool = False
     content_hash: str = ""
+    body_line: int = 1  # file line where the body starts (after front matter)
+    meta: tuple[tuple[str, str], ...] = ()  # other front-matter keys, as text
 
     @property
     def url(self) -> str:
@@ -184,7 +186,6 @@ def load_article(path: Path, root: Path, default_lang: str = "en") -> Article:
             break
     if updated is None:
         updated = datetime.fromtimestamp(path.stat().st_mtime).date()
-    del body_line  # kept for future per-line diagnostics of the body
     return Article(
         path=str(rel),
         lang=lang,
@@ -201,6 +202,8 @@ def load_article(path: Path, root: Path, default_lang: str = "en") -> Article:
         aliases=_as_tuple(meta.get("aliases")),
         featured=bool(meta.get("featured", False)),
         content_hash=hashlib.sha256(raw).hexdigest(),
+        body_line=body_line,
+        meta=tuple((str(k), str(v)) for k, v in meta.items() if k == "translation_of"),
     )
 
 

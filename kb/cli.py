@@ -76,12 +76,33 @@ def index(
         Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep running; rebuild when articles change.")
+    ] = False,
 ) -> None:
     """Build the search index from the articles folder (broken files are reported, skipped)."""
     with _friendly_errors():
         settings = _settings(articles_dir=articles, index_dir=index_dir)
         code = run_index(settings, quiet)
+    if watch:
+        watch_articles(settings, quiet=True)
     raise typer.Exit(code)
+
+
+def watch_articles(settings: Settings, quiet: bool = True, stop: Any = None) -> None:
+    """Rebuild (incrementally: only changed sections are embedded) on every change."""
+    import watchfiles
+
+    _echo_err(f"watching {settings.articles_dir} for changes (Ctrl+C to stop)")
+    for changes in watchfiles.watch(
+        settings.articles_dir, debounce=400, stop_event=stop, raise_interrupt=False
+    ):
+        names = sorted({Path(p).name for _, p in changes})
+        _echo_err(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+        try:
+            run_index(settings, quiet)
+        except KBError as exc:
+            _echo_err(f"error: {exc}")
 
 
 @app.command()
@@ -142,6 +163,10 @@ def serve(
     no_build: Annotated[
         bool, typer.Option("--no-build", help="Serve the existing index, never build.")
     ] = False,
+    reload_content: Annotated[
+        bool,
+        typer.Option("--reload-content", help="Rebuild on article changes; the site swaps in."),
+    ] = False,
 ) -> None:
     """Serve the help center; builds the index first if it is missing or out of date."""
     import uvicorn
@@ -153,6 +178,10 @@ def serve(
         if not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
         application = create_app(settings)
+    if reload_content:
+        import threading
+
+        threading.Thread(target=watch_articles, args=(settings,), daemon=True).start()
     typer.echo(f"serving the help center on http://{settings.host}:{settings.port}", err=True)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
 
@@ -231,6 +260,126 @@ def gaps(
             )
             for example in t.examples[1:4]:
                 typer.echo(f"{'':26}- {example}")
+
+
+@app.command()
+def new(
+    title: Annotated[str, typer.Argument(help="The article's title.")],
+    lang: Annotated[str | None, typer.Option(help="Language [KB_DEFAULT_LANG].")] = None,
+    category: Annotated[str, typer.Option(help="Category folder.")] = "general",
+    articles: Annotated[
+        Path | None, typer.Option(help="Articles folder [KB_ARTICLES_DIR].")
+    ] = None,
+) -> None:
+    """Write a new article with complete front matter; never overwrites."""
+    from kb.check import new_article_text
+    from kb.text import slugify
+
+    with _friendly_errors():
+        settings = _settings(articles_dir=articles)
+        language = (lang or settings.default_lang).lower()
+        path = settings.articles_dir / language / slugify(category) / f"{slugify(title)}.md"
+        if path.exists():
+            raise KBError(f"{path} already exists; choose another title or edit that file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new_article_text(title, language), encoding="utf-8")
+    typer.echo(str(path))
+
+
+@app.command()
+def check(
+    articles: Annotated[
+        Path | None, typer.Option(help="Articles folder [KB_ARTICLES_DIR].")
+    ] = None,
+    stale_days: Annotated[int, typer.Option(help="Warn about articles older than this.")] = 365,
+    near_duplicate: Annotated[
+        float, typer.Option(help="Similarity from which two articles are near-duplicates.")
+    ] = 0.92,
+    embeddings: Annotated[
+        bool, typer.Option(help="Look for near-duplicates with the model (slower).")
+    ] = True,
+    strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False,
+) -> None:
+    """Validate the articles without building an index: `path:line: severity: message`."""
+    from kb.check import check_tree
+    from kb.embeddings import load_embedder
+
+    with _friendly_errors():
+        settings = _settings(articles_dir=articles)
+        embedder = load_embedder(settings.model) if embeddings else None
+        findings = check_tree(
+            settings.articles_dir,
+            default_lang=settings.default_lang,
+            embedder=embedder,
+            stale_days=stale_days,
+            near_duplicate=near_duplicate,
+        )
+    for finding in findings:
+        typer.echo(
+            f"{settings.articles_dir / finding.path}:{finding.line}: "
+            f"{finding.severity}: {finding.message}"
+        )
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    typer.echo(f"{errors} errors, {warnings} warnings", err=True)
+    raise typer.Exit(1 if errors or (strict and warnings) else 0)
+
+
+@app.command()
+def impact(
+    draft: Annotated[Path, typer.Argument(help="The draft article's file.")],
+    since: Annotated[int, typer.Option(help="Look back this many days.")] = 30,
+) -> None:
+    """What a draft would change: logged unanswered questions it would answer, and the
+    articles it would take queries from."""
+    import shutil
+    import tempfile
+
+    from indexer.build import build_index
+    from kb.articles import load_article
+    from kb.embeddings import load_embedder
+    from kb.events import EventStore
+    from kb.impact import draft_impact
+    from kb.index import SearchIndex
+    from kb.search import Searcher
+
+    with _friendly_errors(), tempfile.TemporaryDirectory(prefix="kb-impact-") as tmp:
+        settings = _settings()
+        root = settings.articles_dir.resolve()
+        path = draft.resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise KBError(f"{draft} is not an article file under {settings.articles_dir}")
+        article = load_article(path, root, settings.default_lang)
+        embedder = load_embedder(settings.model)
+        before = Searcher(SearchIndex.load(settings.index_dir, embedder.fingerprint), embedder)
+        work = Path(tmp) / "index"
+        if (settings.index_dir / "cache").is_dir():  # reuse embeddings: only the draft is new
+            shutil.copytree(settings.index_dir / "cache", work / "cache")
+        build_index(
+            settings.replace(index_dir=work),
+            embedder,
+            quiet=True,
+            publish_drafts=frozenset({article.path}),
+        )
+        after = Searcher(SearchIndex.load(work, embedder.fingerprint), embedder)
+        store = EventStore(settings.database_url).open()
+        try:
+            result = draft_impact(store, before, after, article.lang, article.slug, since)
+        finally:
+            store.close()
+    typer.echo(
+        f"{article.path} ({article.lang}/{article.slug}): checked "
+        f"{result.checked_unanswered} unanswered and {result.checked_queries} logged "
+        f"queries of the last {since} days"
+    )
+    if result.would_answer:
+        typer.echo("Would now answer:")
+        for query, n, score in result.would_answer:
+            typer.echo(f"  {n:4}x  {query}  ({score:.2f})")
+    else:
+        typer.echo("Would answer none of the logged unanswered questions.")
+    for slug, n in result.takes_from.most_common():
+        typer.echo(f"Takes {n} queries from {slug}")
 
 
 @app.command("suggest")

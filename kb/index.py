@@ -95,9 +95,13 @@ def write_version(
     vectors: np.ndarray,
     dense: faiss.Index,
     lexical: dict[str, LexicalIndex],
+    drafts: list[ArticleEntry] | None = None,
 ) -> None:
     """Write every file of one version; the manifest last, as the 'complete' marker."""
     folder.mkdir(parents=True, exist_ok=False)
+    (folder / "drafts.json").write_text(
+        json.dumps([asdict(a) for a in drafts or []], ensure_ascii=False), encoding="utf-8"
+    )
     (folder / "articles.json").write_text(
         json.dumps([asdict(a) for a in articles], ensure_ascii=False), encoding="utf-8"
     )
@@ -148,6 +152,7 @@ class SearchIndex:
         self.lexical = lexical
         self.languages = tuple(sorted({a.lang for a in articles}))
         self.chunk_article = [(c.lang, c.slug) for c in chunks]
+        self.drafts: dict[tuple[str, str], ArticleEntry] = {}
 
     @classmethod
     def load(cls, index_dir: Path, model_fingerprint: str | None = None) -> SearchIndex:
@@ -198,7 +203,13 @@ class SearchIndex:
         )
         if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
             raise IndexMismatchError(f"index in {folder} is incomplete; rebuild it with `kb index`")
-        return cls(folder, manifest, articles, chunks, vectors, dense, lexical)
+        index = cls(folder, manifest, articles, chunks, vectors, dense, lexical)
+        drafts_file = folder / "drafts.json"
+        if drafts_file.is_file():
+            for d in json.loads(drafts_file.read_text(encoding="utf-8")):
+                entry = ArticleEntry(**{**d, "toc": [tuple(t) for t in d["toc"]]})
+                index.drafts[(entry.lang, entry.slug)] = entry
+        return index
 
     def article(self, lang: str, slug: str) -> ArticleEntry | None:
         return self.articles.get((lang, slug))

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         description="Key that signs cookies and form tokens; derived from the admin token, or "
         "random per process, when unset (set it when running several workers).",
     )
+    reload_interval: float = Field(
+        1.0,
+        description="Seconds between checks for a newly published index, which the server "
+        "swaps to without a restart (0: never).",
+    )
     host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
     port: int = Field(8000, description="Port `kb serve` listens on.")
 

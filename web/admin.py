@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from kb import schema
 from kb.events import now
@@ -227,4 +228,26 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
         days=days,
         lang_filter=lang or "",
         csrf=csrf_token(request),
+    )
+
+
+@router.get(
+    "/preview/{lang}/{slug}", dependencies=[Depends(require_admin)], response_class=HTMLResponse
+)
+def preview(request: Request, lang: str, slug: str) -> Response:
+    """A draft (or a published article) as readers would see it, before it goes live."""
+    index = request.app.state.kb.index
+    article = index.drafts.get((lang, slug)) or index.article(lang, slug)
+    if article is None:
+        raise HTTPException(404, f"no draft or article '{slug}' in '{lang}'")
+    return render(
+        request,
+        "article.html",
+        lang,
+        article=article,
+        body=Markup(article.html),  # rendered by kb.markdown with raw HTML disabled
+        related=[],
+        translations=[],
+        category_names=request.app.state.kb.category_names(lang),
+        preview=True,
     )

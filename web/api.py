@@ -57,9 +57,11 @@ def api_search(
 @router.get("/healthz", tags=["operations"])
 def healthz(request: Request) -> dict[str, Any]:
     """Liveness plus what is loaded."""
-    index = request.app.state.kb.index
+    state = request.app.state.kb
+    index = state.index
     return {
         "status": "ok",
+        "index_error": state.index_error,
         "index_version": index.version,
         "articles": len(index.articles),
         "chunks": len(index.chunks),

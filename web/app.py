@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -50,10 +51,18 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             events.prune(settings.retention_days)
         except Exception as exc:  # an unreachable store must not stop the site
             log.error("could not prune old events: %s", exc)
-        app.state.kb = AppState(settings, model, searcher, events)
+        state = AppState(settings, model, searcher, events)
+        app.state.kb = state
+        stop = threading.Event()
+        watcher = (
+            state.watch_index(stop, settings.reload_interval) if settings.reload_interval else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if watcher:
+                watcher.join(5)
             events.close()
 
     app = FastAPI(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+import logging
+import threading
+from dataclasses import dataclass, field
 
 from kb.embeddings import Embedder
 from kb.events import EventStore, new_id
-from kb.index import ArticleEntry, SearchIndex
+from kb.index import ArticleEntry, SearchIndex, current_version
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
+
+log = logging.getLogger("kb.web")
 
 
 @dataclass
@@ -18,6 +21,49 @@ class AppState:
     embedder: Embedder
     searcher: Searcher
     events: EventStore | None = None
+    index_error: str | None = None
+    _categories: tuple[str, dict[str, dict[str, list[ArticleEntry]]]] | None = field(
+        default=None, repr=False
+    )
+
+    def reload_if_changed(self) -> bool:
+        """Swap to a newer published index version, if there is one.
+
+        Requests in flight keep the searcher they started with; new requests get the new
+        one (a single reference assignment). A version that fails to load is reported on
+        /healthz and the current one keeps serving.
+        """
+        folder = current_version(self.settings.index_dir)
+        if folder is None or folder.name == self.index.version:
+            return False
+        try:
+            index = SearchIndex.load_version(folder, getattr(self.embedder, "fingerprint", None))
+        except Exception as exc:
+            self.index_error = f"index {folder.name} not loaded: {exc}"
+            log.error(self.index_error)
+            return False
+        old = self.searcher
+        self.searcher = Searcher(
+            index,
+            self.embedder,
+            threshold_override=old.threshold_override,
+            max_query_chars=old.max_query_chars,
+        )
+        self.index_error = None
+        log.info("now serving index %s", index.version)
+        return True
+
+    def watch_index(self, stop: threading.Event, interval: float = 1.0) -> threading.Thread:
+        def loop() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.reload_if_changed()
+                except Exception as exc:  # never let the watcher die
+                    log.error("index watcher: %s", exc)
+
+        thread = threading.Thread(target=loop, name="kb-index-watch", daemon=True)
+        thread.start()
+        return thread
 
     def log_search(
         self, session_id: str, result: SearchResult, source: str, latency_ms: float
@@ -41,11 +87,15 @@ class AppState:
     def index(self) -> SearchIndex:
         return self.searcher.index
 
-    @cached_property
+    @property
     def by_category(self) -> dict[str, dict[str, list[ArticleEntry]]]:
+        index = self.index
+        if self._categories is not None and self._categories[0] == index.version:
+            return self._categories[1]
         grouped: dict[str, dict[str, list[ArticleEntry]]] = {}
-        for article in sorted(self.index.articles.values(), key=lambda a: a.title.lower()):
+        for article in sorted(index.articles.values(), key=lambda a: a.title.lower()):
             grouped.setdefault(article.lang, {}).setdefault(article.category, []).append(article)
+        self._categories = (index.version, grouped)
         return grouped
 
     def category_names(self, lang: str) -> dict[str, str]:
