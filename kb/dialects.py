@@ -38,7 +38,12 @@ _DOCFX_ALERT = re.compile(r"^(\s*>\s*)\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\
 _DOCFX_DIV = re.compile(r"^\s*>\s*\[!(div|VIDEO|zone|moniker)[^\]]*\]\s*$", re.I | re.M)
 _INLINE_DIRECTIVE = re.compile(r"\[!(VIDEO|div|zone)[^\]]*\]", re.I)
 _FENCE_DIRECTIVE = re.compile(r"^\s*:::.*$", re.M)
-_HTML_ANCHOR = re.compile(r"<a\s+(?:name|id)\s*=\s*\"[^\"]*\"\s*>\s*</a>", re.I)
+_HTML_ANCHOR = re.compile(
+    r"<a\s+(?:name|id)\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+)\s*/?>\s*(?:</a>)?", re.I
+)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HTML_LINK = re.compile(r"<a\s+[^>]*?href\s*=\s*[\"']([^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S)
+_CLOSING_A = re.compile(r"</a\s*>", re.I)
 _HARMLESS_TAGS = re.compile(r"</?(?:br|sup|sub|kbd|span|u|center|p)\s*/?>", re.I)
 _HUGO_SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.S)
 _MDX_IMPORT = re.compile(r"^(?:import|export)\s+.*?(?:from\s+['\"].*?['\"])?;?\s*$", re.M)
@@ -103,7 +108,10 @@ def normalise(source: str, *, lang: str = "en", path: Path | None = None, depth:
     text = _DOCUSAURUS_ADMONITION.sub(docusaurus, text)
     text = _FENCE_DIRECTIVE.sub("", text)
     text = _MKDOCS_ADMONITION.sub(mkdocs, text)
+    text = _HTML_COMMENT.sub("", text)
+    text = _HTML_LINK.sub(lambda m: f"[{m.group(2).strip()}]({m.group(1)})", text)
     text = _HTML_ANCHOR.sub("", text)
+    text = _CLOSING_A.sub("", text)
     text = _HARMLESS_TAGS.sub("", text)
     text = _HUGO_SHORTCODE.sub("", text)
     text = _MDX_IMPORT.sub("", text) if path is not None and path.suffix == ".mdx" else text

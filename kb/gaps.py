@@ -101,7 +101,7 @@ class GapTopic:
             "draft: true\n"
             "---\n\n"
             f"{intro}\n\n"
-            f"<!-- {heading}: -->\n\n"
+            f"{heading}:\n\n"
             f"## {self.suggested_title}\n\n"
             f"{checklist}\n"
         )
