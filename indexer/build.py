@@ -16,9 +16,9 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
-from indexer.cache import EmbeddingCache, text_key
+from indexer.cache import EmbeddingCache, ParseCache, text_key
 from kb.articles import Article, LoadResult, Problem, iter_article_files, load_articles
-from kb.chunks import CHUNKING_VERSION, Chunk, chunk_article
+from kb.chunks import CHUNKING_VERSION, Chunk
 from kb.embeddings import Embedder
 from kb.errors import KBError
 from kb.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
@@ -184,7 +184,10 @@ def build_index(
     articles_dir = articles_dir or settings.articles_dir
     index_dir = index_dir or settings.index_dir
     fingerprint = source_fingerprint(articles_dir) if articles_dir.is_dir() else ""
-    loaded: LoadResult = load_articles(articles_dir, settings.default_lang)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    model_id = getattr(embedder, "fingerprint", embedder.name)
+    parsed = ParseCache(index_dir / "cache", model_id)
+    loaded: LoadResult = load_articles(articles_dir, settings.default_lang, parsed.articles)
     published = [a for a in loaded.articles if not a.draft or a.path in publish_drafts]
     drafts = len(loaded.articles) - len(published)
     if not published:
@@ -193,17 +196,16 @@ def build_index(
             f"({loaded.skipped} skipped, {drafts} drafts); nothing to index"
         )
     chunks: list[Chunk] = []
+    chunk_terms: list[list[str]] = []
     titles: dict[tuple[str, str], str] = {}
-    tags: dict[tuple[str, str], tuple[str, ...]] = {}
     for article in published:
         titles[(article.lang, article.slug)] = article.title
-        tags[(article.lang, article.slug)] = article.tags
-        chunks.extend(chunk_article(article, embedder.max_tokens - 16, embedder.count_tokens))
+        article_chunks, terms = parsed.chunks(article, embedder)
+        chunks.extend(article_chunks)
+        chunk_terms.extend(terms)
+    parsed.save()
 
-    index_dir.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(
-        index_dir / "cache", getattr(embedder, "fingerprint", embedder.name), embedder.dimension
-    )
+    cache = EmbeddingCache(index_dir / "cache", model_id, embedder.dimension)
     embed_texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
     vectors, embedded = _embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
     dense, kind = _dense_index(vectors, settings.hnsw_min_chunks)
@@ -211,14 +213,9 @@ def build_index(
     by_lang: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(chunks):
         by_lang[c.lang].append(i)
-
-    def lexical_text(chunk: Chunk) -> str:
-        key = (chunk.lang, chunk.slug)
-        return chunk.lexical_text(titles[key], tags[key])
-
     lexical = {
-        lang: LexicalIndex.build(
-            lang, [lexical_text(chunks[i]) for i in ids], ids, _synonyms(articles_dir, lang)
+        lang: LexicalIndex.from_terms(
+            lang, [chunk_terms[i] for i in ids], ids, _synonyms(articles_dir, lang)
         )
         for lang, ids in by_lang.items()
     }

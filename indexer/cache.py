@@ -10,9 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
+
+from kb.articles import Article
+from kb.chunks import CHUNKING_VERSION, Chunk, chunk_article
+from kb.embeddings import Embedder
+from kb.lexical import Analyzer
 
 
 def text_key(text: str) -> str:
@@ -45,3 +51,73 @@ class EmbeddingCache:
         tmp_keys.write_text(json.dumps(keys), encoding="utf-8")
         os.replace(tmp_vec, self.folder / "vectors.npy")
         os.replace(tmp_keys, self.folder / "keys.json")
+
+
+class ParseCache:
+    """Parsed articles, their chunks and analysed lexical terms, by file content.
+
+    Parsing Markdown, counting word pieces for chunking and stemming dominate a rebuild of
+    a large help center; an edit to one file should redo that file only. Rewritten with
+    just the current entries after each build; a damaged or outdated cache is ignored.
+    """
+
+    def __init__(self, folder: Path, model_id: str) -> None:
+        self.path = folder / f"parsed-v{CHUNKING_VERSION}-{model_id}.pickle"
+        self.articles: _Tracking = _Tracking({})
+        self._chunks: dict[tuple[str, str, str], tuple[list[Chunk], list[list[str]]]] = {}
+        self._used: set[tuple[str, str, str]] = set()
+        try:
+            with self.path.open("rb") as f:
+                data = pickle.load(f)
+            self.articles, self._chunks = _Tracking(data["articles"]), data["chunks"]
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            KeyError,
+            AttributeError,
+            TypeError,
+            ValueError,
+            ImportError,
+        ):
+            pass  # a cold cache only costs time
+
+    def chunks(self, article: Article, embedder: Embedder) -> tuple[list[Chunk], list[list[str]]]:
+        key = (article.path, article.slug, article.content_hash)
+        self._used.add(key)
+        if key not in self._chunks:
+            pieces = chunk_article(article, embedder.max_tokens - 16, embedder.count_tokens)
+            analyzer = Analyzer(article.lang)
+            terms = [analyzer.terms(c.lexical_text(article.title, article.tags)) for c in pieces]
+            self._chunks[key] = (pieces, terms)
+        return self._chunks[key]
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "articles": self.articles.used(),
+            "chunks": {k: v for k, v in self._chunks.items() if k in self._used},
+        }
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+class _Tracking(dict[str, Article]):
+    """A dict that remembers which keys this build read or wrote, to prune the rest."""
+
+    def __init__(self, data: dict[str, Article]) -> None:
+        super().__init__(data)
+        self._keys: set[str] = set()
+
+    def get(self, key: str, default: Article | None = None) -> Article | None:  # type: ignore[override]
+        self._keys.add(key)
+        return super().get(key, default)
+
+    def __setitem__(self, key: str, value: Article) -> None:
+        self._keys.add(key)
+        super().__setitem__(key, value)
+
+    def used(self) -> dict[str, Article]:
+        return {k: v for k, v in self.items() if k in self._keys}

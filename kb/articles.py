@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -207,8 +207,14 @@ def load_article(path: Path, root: Path, default_lang: str = "en") -> Article:
     )
 
 
-def load_articles(root: Path, default_lang: str = "en") -> LoadResult:
-    """Every article under ``root``; broken files become problems, not exceptions."""
+def load_articles(
+    root: Path, default_lang: str = "en", cache: MutableMapping[str, Article] | None = None
+) -> LoadResult:
+    """Every article under ``root``; broken files become problems, not exceptions.
+
+    ``cache`` maps a file's path + bytes to its parsed article, so a rebuild parses only
+    the files that changed (the indexer keeps it between builds).
+    """
     if not root.is_dir():
         raise ArticleError(root, 0, "articles folder does not exist")
     articles: list[Article] = []
@@ -217,7 +223,15 @@ def load_articles(root: Path, default_lang: str = "en") -> LoadResult:
     seen: dict[tuple[str, str], str] = {}
     for path in iter_article_files(root):
         try:
-            article = load_article(path, root, default_lang)
+            file_key = ""
+            if cache is not None:
+                digest = hashlib.sha256(path.read_bytes())
+                digest.update(f"\0{path.relative_to(root).as_posix()}\0{default_lang}".encode())
+                file_key = digest.hexdigest()
+            cached = cache.get(file_key) if cache is not None else None
+            article = cached or load_article(path, root, default_lang)
+            if cache is not None:
+                cache[file_key] = article
         except ArticleError as exc:
             problems.append(Problem(str(exc.path), exc.line, exc.message))
             skipped += 1

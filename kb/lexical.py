@@ -106,7 +106,19 @@ class LexicalIndex:
     ) -> LexicalIndex:
         """``synonyms``: groups of words or phrases customers use for the same thing."""
         analyzer = Analyzer(lang)
-        corpus = [analyzer.terms(t) or [""] for t in texts]
+        return cls.from_terms(lang, [analyzer.terms(t) for t in texts], chunk_ids, synonyms)
+
+    @classmethod
+    def from_terms(
+        cls,
+        lang: str,
+        terms_per_doc: list[list[str]],
+        chunk_ids: list[int],
+        synonyms: list[list[str]] | None = None,
+    ) -> LexicalIndex:
+        """Like :meth:`build`, from already analysed documents (the indexer caches them)."""
+        analyzer = Analyzer(lang)
+        corpus = [terms or [""] for terms in terms_per_doc]
         bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         bm25.index(corpus, show_progress=False)
         df: dict[str, int] = {}

@@ -8,10 +8,13 @@ import unicodedata
 # Croatian letters that NFKD does not decompose (đ) or that people type as digraphs.
 _FOLD = str.maketrans({"đ": "d", "Đ": "D", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"})
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def fold_diacritics(text: str) -> str:
     """'Plaćanje đaka' -> 'Placanje daka': customers often type Croatian without diacritics."""
+    if text.isascii():
+        return text
     text = text.translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -25,6 +28,8 @@ def slugify(text: str, fallback: str = "section") -> str:
 
 def clean_unicode(text: str) -> str:
     """Drop NUL, control and zero-width characters; normalise to NFC so 'c+ˇ' equals 'č'."""
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        return text
     text = unicodedata.normalize("NFC", text)
     return "".join(
         ch
