@@ -63,3 +63,39 @@ def test_overlong_query_on_the_page_is_a_clear_error(client: TestClient) -> None
     response = client.get("/search", params={"q": "riječ " * 200})
     assert response.status_code == 422
     assert "too long" in response.text
+
+
+def test_article_images_have_alt_text_and_are_served(client: TestClient) -> None:
+    page = client.get("/en/articles/track-your-order").text
+    assert '<img src="/assets/en/delivery/images/order-statuses.svg" alt="Order statuses' in page
+    image = client.get("/assets/en/delivery/images/order-statuses.svg")
+    assert image.status_code == 200 and image.headers["content-type"].startswith("image/svg")
+    assert "default-src 'none'" in image.headers["content-security-policy"]
+    assert client.get("/assets/en/delivery/returns.md").status_code == 404
+    assert client.get("/assets/../pyproject.toml").status_code == 404
+
+
+def test_script_in_an_article_is_shown_as_text_end_to_end(
+    tmp_path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from indexer.build import build_index
+    from kb.settings import Settings
+    from web.app import create_app
+
+    articles = tmp_path / "articles" / "en" / "faq"
+    articles.mkdir(parents=True)
+    (articles / "hostile.md").write_text(
+        "---\ntitle: 'Hostile <script>alert(1)</script>'\ndescription: x\n---\n"
+        "Hello <script>alert('body')</script> <img src=x onerror=alert(2)>\n\n"
+        "## Section <b onclick=alert(3)>bold</b>\n\n[link](javascript:alert(4))\n"
+    )
+    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index",
+                        database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}")
+    build_index(settings, embedder, quiet=True)
+    with TestClient(create_app(settings, embedder)) as c:
+        page = c.get("/en/articles/hostile").text
+        results = c.get("/search", params={"q": "hostile alert body"}).text
+    for html in (page, results):
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "<b onclick" not in html and 'href="javascript:' not in html
+    assert "    assert "&lt;script&gt;alert(&#39;body&#39;)&lt;/script&gt;" in pagelt;script    assert "&lt;script&gt;alert(&#39;body&#39;)&lt;/script&gt;" in pagegt;alert(" in page  # shown as text, not run
