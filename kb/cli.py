@@ -11,12 +11,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kb.errors import KBError
 from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from kb.search import Searcher
 
 app = typer.Typer(
     help="Help center: build the search index, search it, serve the site.",
@@ -41,6 +44,21 @@ def _friendly_errors() -> Iterator[None]:
 def _settings(**overrides: Any) -> Settings:
     changes = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**changes)
+
+
+def _searcher(settings: Settings) -> Searcher:
+    """The configured model and the live index, as every searching command needs them."""
+    from kb.embeddings import load_embedder
+    from kb.index import SearchIndex
+    from kb.search import Searcher
+
+    embedder = load_embedder(settings.model)
+    return Searcher(
+        SearchIndex.load(settings.index_dir, embedder.fingerprint),
+        embedder,
+        threshold_override=settings.answer_threshold,
+        max_query_chars=settings.max_query_chars,
+    )
 
 
 def _echo_err(message: str) -> None:
@@ -116,20 +134,9 @@ def search(
     ] = None,
 ) -> None:
     """Search the index from the command line."""
-    from kb.embeddings import load_embedder
-    from kb.index import SearchIndex
-    from kb.search import Searcher
-
     with _friendly_errors():
         settings = _settings(index_dir=index_dir)
-        embedder = load_embedder(settings.model)
-        idx = SearchIndex.load(settings.index_dir, embedder.fingerprint)
-        result = Searcher(
-            idx,
-            embedder,
-            threshold_override=settings.answer_threshold,
-            max_query_chars=settings.max_query_chars,
-        ).search(query, lang, limit)
+        result = _searcher(settings).search(query, lang, limit)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -222,8 +229,6 @@ def gaps(
     from kb.embeddings import load_embedder
     from kb.events import EventStore
     from kb.gaps import gap_report, to_csv
-    from kb.index import SearchIndex
-    from kb.search import Searcher
 
     if output not in ("table", "json", "csv"):
         typer.secho("error: --format must be table, json or csv", fg=typer.colors.RED, err=True)
@@ -233,9 +238,7 @@ def gaps(
         embedder = load_embedder(settings.model)
         searcher = None
         try:
-            searcher = Searcher(
-                SearchIndex.load(settings.index_dir, embedder.fingerprint), embedder
-            )
+            searcher = _searcher(settings)
         except KBError as exc:
             typer.echo(f"note: no nearest articles ({exc})", err=True)
         store = EventStore(settings.database_url).open()
@@ -351,7 +354,7 @@ def impact(
             raise KBError(f"{draft} is not an article file under {settings.articles_dir}")
         article = load_article(path, root, settings.default_lang)
         embedder = load_embedder(settings.model)
-        before = Searcher(SearchIndex.load(settings.index_dir, embedder.fingerprint), embedder)
+        before = _searcher(settings)
         work = Path(tmp) / "index"
         if (settings.index_dir / "cache").is_dir():  # reuse embeddings: only the draft is new
             shutil.copytree(settings.index_dir / "cache", work / "cache")
@@ -392,9 +395,6 @@ def suggest_command(
     ] = None,
 ) -> None:
     """Read a customer's message from stdin; print ready-to-paste answers."""
-    from kb.embeddings import load_embedder
-    from kb.index import SearchIndex
-    from kb.search import Searcher
     from kb.suggest import suggest
 
     message = sys.stdin.read()
@@ -403,8 +403,7 @@ def suggest_command(
         raise typer.Exit(2)
     with _friendly_errors():
         settings = _settings()
-        embedder = load_embedder(settings.model)
-        searcher = Searcher(SearchIndex.load(settings.index_dir, embedder.fingerprint), embedder)
+        searcher = _searcher(settings)
         base = base_url or settings.public_url or f"http://{settings.host}:{settings.port}"
         result = suggest(
             searcher, message, lang, base_url=base, order_pattern=settings.order_number_pattern
@@ -538,17 +537,14 @@ def calibrate(
     """Choose the answer threshold per language from labelled data; write it to the index."""
     from datetime import UTC, datetime
 
-    from kb.embeddings import load_embedder
     from kb.evaluate import calibrate as choose
     from kb.evaluate import load_golden
-    from kb.index import SearchIndex, update_manifest
-    from kb.search import Searcher
+    from kb.index import update_manifest
 
     with _friendly_errors():
         settings = _settings(index_dir=index_dir)
-        embedder = load_embedder(settings.model)
-        index = SearchIndex.load(settings.index_dir, embedder.fingerprint)
-        searcher = Searcher(index, embedder)
+        searcher = _searcher(settings)
+        index = searcher.index
         in_domain = load_golden(golden)
         off: list[tuple[str | None, str]] = []
         if offtopic:

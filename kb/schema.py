@@ -39,43 +39,32 @@ searches = sa.Table(
     sa.Column("latency_ms", sa.Float, nullable=False),
 )
 
-clicks = sa.Table(
-    "clicks",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("search_id", sa.String(32), index=True),
-    sa.Column("session_id", sa.String(64), nullable=False),
-    sa.Column("lang", sa.String(8), nullable=False),
-    sa.Column("slug", sa.String(200), nullable=False),
-    sa.Column("section_id", sa.String(200)),
-    sa.Column("position", sa.Integer),
-)
+def _article_event(name: str, *columns: sa.Column) -> sa.Table:  # type: ignore[type-arg]
+    """Something a visitor did with an article, optionally tied to the search that led there."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("search_id", sa.String(32), index=True),
+        sa.Column("session_id", sa.String(64), nullable=False),
+        sa.Column("lang", sa.String(8), nullable=False),
+        sa.Column("slug", sa.String(200), nullable=False),
+        *columns,
+    )
 
-votes = sa.Table(
+
+clicks = _article_event(  # article views; with search_id when they came from results
+    "clicks", sa.Column("section_id", sa.String(200)), sa.Column("position", sa.Integer)
+)
+votes = _article_event(
     "votes",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("search_id", sa.String(32), index=True),
-    sa.Column("session_id", sa.String(64), nullable=False),
-    sa.Column("lang", sa.String(8), nullable=False),
-    sa.Column("slug", sa.String(200), nullable=False),
     sa.Column("helpful", sa.Boolean, nullable=False),
     sa.Column("reason", sa.String(32)),
     sa.Column("comment", sa.Text),
 )
-
-
-copies = sa.Table(
+copies = _article_event(  # an agent copied a suggested reply
     "copies",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("search_id", sa.String(32), index=True),
-    sa.Column("session_id", sa.String(64), nullable=False),
-    sa.Column("lang", sa.String(8), nullable=False),
-    sa.Column("slug", sa.String(200), nullable=False),
     sa.Column("section_id", sa.String(200)),
     sa.Column("format", sa.String(16), nullable=False),
 )

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport, build_index
@@ -19,6 +25,33 @@ from web.app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "articles"
 GOLDEN = Path(__file__).parent / "golden"
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    """Write a file under ``root``, creating folders: the tests' article fixtures."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app under a real uvicorn on a free loopback port; yields its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def read_tsv(path: Path) -> list[list[str]]:

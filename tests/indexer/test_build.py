@@ -12,12 +12,7 @@ from kb.embeddings import SentenceTransformerEmbedder
 from kb.errors import IndexMismatchError, KBError
 from kb.index import SearchIndex, current_version
 from kb.settings import Settings
-
-
-def write(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+from tests.conftest import write
 
 
 @pytest.fixture()

@@ -4,7 +4,6 @@ search follows, and a running server swaps to each new index without a failed re
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -12,13 +11,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 
 from indexer.build import build_index
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.index import SearchIndex
 from kb.search import Searcher
 from kb.settings import Settings
+from tests.conftest import live_server
 from web.app import create_app
 
 ARTICLES = Path(__file__).parents[2] / "articles"
@@ -112,52 +111,38 @@ def test_server_swaps_to_new_index_without_failed_requests(
     build_index(workspace, embedder, quiet=True)
     db = workspace.index_dir.parent / "events.sqlite3"
     settings = workspace.replace(database_url=f"sqlite:///{db}")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, embedder), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
     statuses: list[int] = []
     stop = threading.Event()
 
-    def hammer() -> None:
+    def hammer(base: str) -> None:
         with httpx.Client(base_url=base, timeout=30) as client:
             while not stop.is_set():
                 statuses.append(
                     client.get("/api/search", params={"q": "delivery cost"}).status_code
                 )
 
-    workers = [threading.Thread(target=hammer) for _ in range(4)]
-    for w in workers:
-        w.start()
-    try:
-        versions = {httpx.get(base + "/healthz").json()["index_version"]}
-        for n in range(2):
-            extra = workspace.articles_dir / "en" / "delivery" / f"extra-{n}.md"
-            extra.write_text(f"---\ntitle: Extra {n}\n---\nHovercraft delivery number {n}.\n")
-            build_index(workspace, embedder, quiet=True)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                version = httpx.get(base + "/healthz").json()["index_version"]
-                if version not in versions:
-                    versions.add(version)
-                    break
-                time.sleep(0.1)
-        found = httpx.get(base + "/api/search", params={"q": "hovercraft delivery"}).json()
-    finally:
-        stop.set()
+    with live_server(create_app(settings, embedder)) as base:
+        workers = [threading.Thread(target=hammer, args=(base,)) for _ in range(4)]
         for w in workers:
-            w.join()
-        server.should_exit = True
-        thread.join(10)
+            w.start()
+        try:
+            versions = {httpx.get(base + "/healthz").json()["index_version"]}
+            for n in range(2):
+                extra = workspace.articles_dir / "en" / "delivery" / f"extra-{n}.md"
+                extra.write_text(f"---\ntitle: Extra {n}\n---\nHovercraft delivery number {n}.\n")
+                build_index(workspace, embedder, quiet=True)
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    version = httpx.get(base + "/healthz").json()["index_version"]
+                    if version not in versions:
+                        versions.add(version)
+                        break
+                    time.sleep(0.1)
+            found = httpx.get(base + "/api/search", params={"q": "hovercraft delivery"}).json()
+        finally:
+            stop.set()
+            for w in workers:
+                w.join()
     assert len(versions) == 3, "the server picked up both new versions"
     assert found["results"][0]["slug"].startswith("extra-")
     assert len(statuses) > 20 and set(statuses) == {200}

@@ -3,13 +3,7 @@
 from pathlib import Path
 
 from kb.articles import load_articles
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.conftest import write
 
 
 def test_defaults_come_from_folder_file_name_and_first_heading(tmp_path: Path) -> None:

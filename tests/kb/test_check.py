@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from kb.check import check_tree
 from kb.cli import app
 from kb.embeddings import SentenceTransformerEmbedder
+from tests.conftest import write
 
 GOOD = """---
 title: Returns
@@ -23,12 +24,6 @@ Return within 30 days.
 
 Print the label. See [refunds](/en/articles/refunds#how-long) and ![map](img/map.png).
 """
-
-
-def write(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture()

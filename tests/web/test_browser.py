@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from indexer.build import BuildReport
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
+from tests.conftest import live_server
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -36,22 +33,8 @@ ARGS = [
 def base_url(
     demo_settings: Settings, demo_build: BuildReport, embedder: SentenceTransformerEmbedder
 ) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(demo_settings, embedder), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(create_app(demo_settings, embedder)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
