@@ -7,6 +7,8 @@ Cheap and dependency-free: the share of a language's function words plus its let
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 from kb.text import fold_diacritics
 
@@ -175,8 +177,41 @@ _LETTERS = {"hr": set("čćđšžČĆĐŠŽ")}
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 
 
-def detect(text: str, candidates: tuple[str, ...] = ("hr", "en")) -> str | None:
-    """The most likely language among ``candidates``, or None when the text does not say."""
+@lru_cache(maxsize=8)
+def _detector(candidates: tuple[str, ...]) -> tuple[Any, dict[Any, str]] | None:
+    """A Lingua detector restricted to the help center's languages (short-text capable)."""
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    languages = {}
+    for code in candidates:
+        try:
+            languages[Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))] = code
+        except (AttributeError, ValueError):
+            continue
+    if len(languages) < 2:
+        return None
+    return LanguageDetectorBuilder.from_languages(*languages).build(), languages
+
+
+def detect(
+    text: str, candidates: tuple[str, ...] = ("hr", "en"), min_confidence: float = 0.8
+) -> str | None:
+    """The most likely language among ``candidates``, or None when the text does not say.
+
+    Lingua decides when it is confident; otherwise (or for languages it does not know)
+    function words and Croatian letters (č ć đ š ž) decide.
+    """
+    text = text[:3000]
+    detector = _detector(tuple(sorted(candidates)))
+    if detector is not None:
+        lingua, codes = detector
+        values = lingua.compute_language_confidence_values(text)
+        if values and values[0].value >= min_confidence:
+            return codes.get(values[0].language)
+    return _detect_by_words(text, candidates)
+
+
+def _detect_by_words(text: str, candidates: tuple[str, ...]) -> str | None:
     words = _WORD.findall(text.lower())
     if not words:
         return None

@@ -39,6 +39,7 @@ searches = sa.Table(
     sa.Column("latency_ms", sa.Float, nullable=False),
 )
 
+
 def _article_event(name: str, *columns: sa.Column) -> sa.Table:  # type: ignore[type-arg]
     """Something a visitor did with an article, optionally tied to the search that led there."""
     return sa.Table(
