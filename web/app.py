@@ -6,10 +6,12 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,12 +24,13 @@ from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, pages
 from web.rendering import render_error
-from web.security import SessionMiddleware, secret_key
+from web.security import SecurityHeadersMiddleware, SessionMiddleware, secret_key
 from web.state import AppState
 
 log = logging.getLogger("kb.web")
 
 STATIC = Path(__file__).parent / "static"
+SWAGGER = Path(str(resources.files("fastapi_swagger") / "resources"))
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -66,6 +69,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             events.close()
 
     app = FastAPI(
+        docs_url=None,  # served below from the bundled Swagger UI: no CDN, works offline
+        redoc_url=None,
         title="Help Center",
         description="Search the help center's articles (hybrid semantic + lexical search).",
         version="0.1.0",
@@ -73,7 +78,20 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.signing_key = secret_key(settings)
     app.add_middleware(SessionMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Help Center API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(agent.router)

@@ -38,6 +38,11 @@ def root(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/{page_lang(request)}/", status_code=307)
 
 
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,

@@ -135,3 +135,33 @@ def require_agent(request: Request) -> None:
         )
     if request_role(request) not in ("admin", "agent"):
         raise _deny(request, "agent")
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI starts itself with an inline script; only /docs gets to run one.
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+class SecurityHeadersMiddleware(BaseHTTPMiddleware):
+    """No inline script anywhere but /docs, no framing, no sniffing: on every response."""
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        csp = DOCS_CSP if request.url.path == "/docs" else CSP
+        response.headers.setdefault("Content-Security-Policy", csp)
+        return response

@@ -63,3 +63,15 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/api/search" in schema["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_security_headers_on_every_response(client: TestClient) -> None:
+    for url in ["/hr/", "/api/search?q=dostava", "/healthz", "/nope", "/static/style.css"]:
+        headers = client.get(url).headers
+        assert "script-src 'self'" in headers["content-security-policy"], url
+        assert "'unsafe-inline'" not in headers["content-security-policy"], url
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] and headers["permissions-policy"]
+    session = client.get("/hr/").headers.get("set-cookie", "")
+    assert not session or ("HttpOnly" in session and "SameSite=lax" in session)

@@ -56,6 +56,7 @@ def test_customer_asks_in_croatian_and_lands_on_the_section(browser, base_url: s
     page = browser.new_page(locale="hr-HR")
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(base_url + "/")
     assert page.url.endswith("/hr/")
     page.screenshot(path=str(SHOTS / "home-hr.png"), full_page=True)
@@ -113,4 +114,15 @@ def test_hostile_query_runs_no_script(browser, base_url: str) -> None:
     page.wait_for_load_state()
     assert dialogs == []
     assert "<script>alert(2)</script>" in page.inner_text("h1")
+    page.close()
+
+
+def test_api_docs_work_offline_under_the_content_security_policy(browser, base_url: str) -> None:
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(base_url + "/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=15000)
+    assert "/api/search" in page.inner_text(".swagger-ui")
+    assert failed == [], "every asset is served by the app itself"
     page.close()
