@@ -307,6 +307,17 @@ class EventStore:
                 for t in (schema.searches, schema.clicks, schema.votes, schema.copies)
             }
 
+    def view_counts(self, days: int = 30) -> dict[tuple[str, str], int]:
+        """Article views per (lang, slug) in the last ``days``."""
+        t = schema.clicks
+        query = (
+            sa.select(t.c.lang, t.c.slug, sa.func.count())
+            .where(t.c.ts >= now() - timedelta(days=days))
+            .group_by(t.c.lang, t.c.slug)
+        )
+        with self.engine.connect() as conn:
+            return {(lang, slug): int(n) for lang, slug, n in conn.execute(query)}
+
     def rows(self, table: sa.Table, since: datetime | None = None) -> list[dict[str, Any]]:
         query = sa.select(table)
         if since is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from kb.embeddings import Embedder
@@ -25,6 +26,7 @@ class AppState:
     _categories: tuple[str, dict[str, dict[str, list[ArticleEntry]]]] | None = field(
         default=None, repr=False
     )
+    _views: tuple[float, dict[tuple[str, str], int]] | None = field(default=None, repr=False)
 
     def reload_if_changed(self) -> bool:
         """Swap to a newer published index version, if there is one.
@@ -112,11 +114,34 @@ class AppState:
         ]
 
     def popular(self, lang: str, limit: int = 6) -> list[ArticleEntry]:
-        """Featured articles first, then the most recently updated."""
+        """Most viewed in the last 30 days; featured, then recently updated, fill the rest."""
+        views = self._view_counts()
         articles = [a for a in self.index.articles.values() if a.lang == lang]
-        articles.sort(key=lambda a: (not a.featured, a.updated or ""), reverse=False)
-        featured = [a for a in articles if a.featured]
-        rest = sorted(
-            (a for a in articles if not a.featured), key=lambda a: a.updated or "", reverse=True
+        articles.sort(
+            key=lambda a: (-views.get((a.lang, a.slug), 0), not a.featured, a.updated or ""),
         )
-        return (featured + rest)[:limit]
+        viewed = [a for a in articles if views.get((a.lang, a.slug), 0)]
+        rest = sorted(
+            (a for a in articles if not views.get((a.lang, a.slug), 0)),
+            key=lambda a: (not a.featured, _reverse(a.updated or "")),
+        )
+        return (viewed + rest)[:limit]
+
+    def _view_counts(self) -> dict[tuple[str, str], int]:
+        """Article views per (lang, slug), cached for a minute: the home page is hot."""
+        now = time.monotonic()
+        if self._views is not None and now - self._views[0] < 60:
+            return self._views[1]
+        counts: dict[tuple[str, str], int] = {}
+        if self.events is not None:
+            try:
+                counts = self.events.view_counts(days=30)
+            except Exception as exc:  # the home page must not depend on the event store
+                log.error("could not read article views: %s", exc)
+        self._views = (now, counts)
+        return counts
+
+
+def _reverse(text: str) -> tuple[int, ...]:
+    """Sort key that puts later ISO dates first in an ascending sort."""
+    return tuple(-ord(ch) for ch in text)

@@ -235,3 +235,14 @@ def test_synonym_suggestions_come_from_reformulations(
     result = CliRunner().invoke(app, ["synonyms", "suggest"])
     assert result.exit_code == 0, result.output
     assert "[en] 'buy refurbished smartphone' -> 'return product'" in result.stdout
+
+
+def test_home_page_lists_the_most_viewed_articles_first(fed: TestClient) -> None:
+    fed.app.state.kb._views = None  # the view counts are cached for a minute
+    for _ in range(3):
+        fed.get("/en/articles/instalments")
+    fed.app.state.kb.events.flush()
+    fed.app.state.kb._views = None
+    page = fed.get("/en/").text
+    popular = page[page.index("Popular articles"):]
+    assert popular.index("/en/articles/instalments") < popular.index("/en/articles/returns")
