@@ -71,7 +71,8 @@ def _embed(
     bar = tqdm(total=len(missing), desc="embedding", unit="chunk", disable=quiet or not missing)
     for start in range(0, len(missing), batch * 4):
         ids = missing[start : start + batch * 4]
-        vectors[ids] = embedder.encode([texts[i] for i in ids], batch_size=batch)
+        prefix = getattr(embedder, "passage_prefix", "")
+        vectors[ids] = embedder.encode([prefix + texts[i] for i in ids], batch_size=batch)
         bar.update(len(ids))
     bar.close()
     cache.save(keys, vectors)

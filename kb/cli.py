@@ -48,11 +48,11 @@ def _settings(**overrides: Any) -> Settings:
 
 def _searcher(settings: Settings) -> Searcher:
     """The configured model and the live index, as every searching command needs them."""
-    from kb.embeddings import load_embedder
+    from kb.embeddings import embedder_for
     from kb.index import SearchIndex
     from kb.search import Searcher
 
-    embedder = load_embedder(settings.model)
+    embedder = embedder_for(settings)
     return Searcher(
         SearchIndex.load(settings.index_dir, embedder.fingerprint),
         embedder,
@@ -68,9 +68,9 @@ def _echo_err(message: str) -> None:
 def run_index(settings: Settings, quiet: bool, echo: Callable[[str], None] = _echo_err) -> int:
     """Build the index; print problems as `path:line: message`; exit code 1 if any errors."""
     from indexer.build import build_index
-    from kb.embeddings import load_embedder
+    from kb.embeddings import embedder_for
 
-    report = build_index(settings, load_embedder(settings.model), quiet=quiet)
+    report = build_index(settings, embedder_for(settings), quiet=quiet)
     for problem in report.problems:
         echo(
             f"{settings.articles_dir / problem.path}:{problem.line}: "
@@ -226,7 +226,7 @@ def gaps(
     ] = None,
 ) -> None:
     """Content gaps: unanswered questions grouped by meaning, largest first."""
-    from kb.embeddings import load_embedder
+    from kb.embeddings import embedder_for
     from kb.events import EventStore
     from kb.gaps import gap_report, to_csv
 
@@ -235,7 +235,7 @@ def gaps(
         raise typer.Exit(2)
     with _friendly_errors():
         settings = _settings(index_dir=index_dir)
-        embedder = load_embedder(settings.model)
+        embedder = embedder_for(settings)
         searcher = None
         try:
             searcher = _searcher(settings)
@@ -305,11 +305,11 @@ def check(
 ) -> None:
     """Validate the articles without building an index: `path:line: severity: message`."""
     from kb.check import check_tree
-    from kb.embeddings import load_embedder
+    from kb.embeddings import embedder_for
 
     with _friendly_errors():
         settings = _settings(articles_dir=articles)
-        embedder = load_embedder(settings.model) if embeddings else None
+        embedder = embedder_for(settings) if embeddings else None
         findings = check_tree(
             settings.articles_dir,
             default_lang=settings.default_lang,
@@ -340,7 +340,7 @@ def impact(
 
     from indexer.build import build_index
     from kb.articles import load_article
-    from kb.embeddings import load_embedder
+    from kb.embeddings import embedder_for
     from kb.events import EventStore
     from kb.impact import draft_impact
     from kb.index import SearchIndex
@@ -353,7 +353,7 @@ def impact(
         if not path.is_relative_to(root) or not path.is_file():
             raise KBError(f"{draft} is not an article file under {settings.articles_dir}")
         article = load_article(path, root, settings.default_lang)
-        embedder = load_embedder(settings.model)
+        embedder = embedder_for(settings)
         before = _searcher(settings)
         work = Path(tmp) / "index"
         if (settings.index_dir / "cache").is_dir():  # reuse embeddings: only the draft is new
@@ -451,10 +451,10 @@ def synonyms_suggest(
 
 def _temporary_index(settings: Settings, articles: Path, work: Path) -> Settings:
     from indexer.build import build_index
-    from kb.embeddings import load_embedder
+    from kb.embeddings import embedder_for
 
     scratch = settings.replace(articles_dir=articles, index_dir=work / "index")
-    report = build_index(scratch, load_embedder(settings.model), quiet=True)
+    report = build_index(scratch, embedder_for(settings), quiet=True)
     typer.echo(
         f"indexed {report.articles} articles, {report.chunks} chunks ({report.skipped} skipped)",
         err=True,
@@ -479,7 +479,7 @@ def eval_command(
     """Measure search quality: lexical-only, dense-only and hybrid side by side."""
     import tempfile
 
-    from kb.embeddings import load_embedder
+    from kb.embeddings import embedder_for
     from kb.evaluate import MODES, beir_to_articles, evaluate, load_beir_queries, load_golden
     from kb.evaluate import table as render_table
     from kb.index import SearchIndex
@@ -509,7 +509,7 @@ def eval_command(
             labelled = load_golden(golden)
             scratch = _temporary_index(settings, articles or settings.articles_dir, work)
             title = f"{golden.name} ({len(labelled)} queries)"
-        embedder = load_embedder(settings.model)
+        embedder = embedder_for(settings)
         searcher = Searcher(SearchIndex.load(scratch.index_dir, embedder.fingerprint), embedder)
         langs = sorted({q.lang or "" for q in labelled})
         for lg in langs if len(langs) > 1 else [None]:

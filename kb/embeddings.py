@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from kb.errors import ConfigError
-from kb.settings import DEFAULT_MODEL
+from kb.settings import DEFAULT_MODEL, Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -29,6 +29,8 @@ class Embedder(Protocol):
     name: str
     dimension: int
     max_tokens: int
+    query_prefix: str
+    passage_prefix: str
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray: ...
 
@@ -65,7 +67,9 @@ def model_fingerprint(path: Path) -> str:
 class SentenceTransformerEmbedder:
     """Normalised embeddings, so inner product equals cosine similarity."""
 
-    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+    def __init__(
+        self, model: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = ""
+    ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -81,6 +85,12 @@ class SentenceTransformerEmbedder:
         dim = get_dim()
         self.dimension = int(dim or 0)
         self.max_tokens = int(self._model.max_seq_length or 256)
+        # e5-style models expect "query: " / "passage: "; the fingerprint covers them, so an
+        # index built with other prefixes is refused like one built with another model
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        if query_prefix or passage_prefix:
+            tag = hashlib.sha256(f"{query_prefix}\0{passage_prefix}".encode()).hexdigest()[:6]
+            self.fingerprint = f"{self.fingerprint}-{tag}"
         self._tokenizer = self._model.tokenizer
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
@@ -100,6 +110,13 @@ class SentenceTransformerEmbedder:
 
 
 @lru_cache(maxsize=2)
-def load_embedder(model: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+def load_embedder(
+    model: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = ""
+) -> SentenceTransformerEmbedder:
     """One model per process: loading costs seconds and ~100 MB."""
-    return SentenceTransformerEmbedder(model)
+    return SentenceTransformerEmbedder(model, query_prefix, passage_prefix)
+
+
+def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedder the settings describe (model folder and e5-style prefixes)."""
+    return load_embedder(settings.model, settings.query_prefix, settings.passage_prefix)

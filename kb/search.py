@@ -138,7 +138,8 @@ class Searcher:
             if vec is not None:
                 self._cache.move_to_end(query)
                 return vec
-        vec = self.embedder.encode([query])[0]
+        prefix = getattr(self.embedder, "query_prefix", "")
+        vec = self.embedder.encode([prefix + query])[0]
         with self._lock:
             self._cache[query] = vec
             if len(self._cache) > self._cache_size:

@@ -39,6 +39,16 @@ class Settings(BaseSettings):
         description="Embedding model: the bundled all-MiniLM-L6-v2, or a path to any "
         "sentence-transformers model folder.",
     )
+    query_prefix: str = Field(
+        "",
+        description="Text put before every query for models trained with one "
+        "(multilingual-e5: `query: `).",
+    )
+    passage_prefix: str = Field(
+        "",
+        description="Text put before every indexed section for such models "
+        "(multilingual-e5: `passage: `).",
+    )
     admin_token: SecretStr | None = Field(
         None, description="Token for admin and agent pages; those pages are off when unset."
     )

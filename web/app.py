@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb.embeddings import Embedder, load_embedder
+from kb.embeddings import Embedder, embedder_for
 from kb.errors import KBError, QueryError
 from kb.events import EventStore
 from kb.index import SearchIndex
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        model = embedder or load_embedder(settings.model)
+        model = embedder or embedder_for(settings)
         index = SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
         searcher = Searcher(
             index,

@@ -30,10 +30,13 @@ class CountingEmbedder:
         self.inner = inner
         self.name, self.fingerprint = inner.name, inner.fingerprint
         self.dimension, self.max_tokens = inner.dimension, inner.max_tokens
+        self.query_prefix, self.passage_prefix = "", ""
         self.calls = 0
+        self.texts: list[str] = []
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         self.calls += len(texts)
+        self.texts += texts
         return self.inner.encode(texts, batch_size)
 
     def count_tokens(self, text: str) -> int:
@@ -166,3 +169,24 @@ def test_a_broken_new_version_is_reported_and_the_old_one_keeps_serving(
         health = client.get("/healthz").json()
         assert health["index_version"] == before and "not loaded" in health["index_error"]
         assert client.get("/api/search", params={"q": "delivery"}).status_code == 200
+
+
+def test_e5_style_prefixes_reach_the_model_for_passages_and_queries(
+    workspace: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    counting.query_prefix, counting.passage_prefix = "query: ", "passage: "
+    build_index(workspace, counting, quiet=True)
+    assert counting.texts and all(t.startswith("passage: ") for t in counting.texts)
+    counting.texts = []
+    index = SearchIndex.load(workspace.index_dir)
+    Searcher(index, counting).search("refund to card", "en")  # type: ignore[arg-type]
+    assert counting.texts == ["query: refund to card"]
+
+
+def test_prefixes_are_part_of_the_model_identity(embedder: SentenceTransformerEmbedder) -> None:
+    from kb.embeddings import load_embedder
+
+    e5_style = load_embedder(passage_prefix="passage: ", query_prefix="query: ")
+    assert e5_style.fingerprint != embedder.fingerprint  # its index would be refused
+    assert e5_style.fingerprint.startswith(embedder.fingerprint)

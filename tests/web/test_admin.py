@@ -244,5 +244,5 @@ def test_home_page_lists_the_most_viewed_articles_first(fed: TestClient) -> None
     fed.app.state.kb.events.flush()
     fed.app.state.kb._views = None
     page = fed.get("/en/").text
-    popular = page[page.index("Popular articles"):]
+    popular = page[page.index("Popular articles") :]
     assert popular.index("/en/articles/instalments") < popular.index("/en/articles/returns")
