@@ -27,7 +27,7 @@ from kb.errors import QueryError
 from kb.index import SearchIndex
 from kb.lexical import Analyzer
 from kb.snippets import make_snippet
-from kb.text import clean_unicode
+from kb.text import clean_unicode, fold_diacritics
 
 
 @dataclass(frozen=True)
@@ -271,7 +271,12 @@ class Searcher:
         others = tuple(lg for lg in index.languages if lg not in langs)
         if not answered and lang is None and len(langs) == 1 and others and mode == "hybrid":
             # nothing in the visitor's language: say so and offer another language's answer
-            other = self._search_in(query, others, limit, mode)
+            # the asked language's function words mean nothing in the other language
+            stop = language.STOPWORDS.get(langs[0], frozenset())
+            content = " ".join(
+                w for w in query.split() if fold_diacritics(w.lower().strip("?!.,")) not in stop
+            )
+            other = self._search_in(content or query, others, limit, mode)
             if other.answered:
                 return SearchResult(
                     query, other.lang, True, other.hits, other.threshold, fallback_from=langs[0]

@@ -13,6 +13,7 @@ from indexer.build import BuildReport
 from kb import schema
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
+from tests.conftest import GOLDEN, read_tsv
 from web.app import create_app
 
 TOKEN = "test-admin-token-123"
@@ -55,6 +56,11 @@ for n, q in enumerate(
 ):
     MIX.append((f"ok-{n}", "en" if n < 2 else "hr", q, "click"))
 MIX.append(("voter", "en", "how do I pay with a gift card", "click-vote-no"))
+# the everyday traffic around the gaps: customers who find their answer and open it
+MIX += [
+    (f"golden-{n}", lang, query, "click")
+    for n, (lang, query, _) in enumerate(read_tsv(GOLDEN / "demo.tsv"))
+]
 
 
 @pytest.fixture(scope="module")
