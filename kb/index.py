@@ -153,6 +153,7 @@ class SearchIndex:
         self.languages = tuple(sorted({a.lang for a in articles}))
         self.chunk_article = [(c.lang, c.slug) for c in chunks]
         self.drafts: dict[tuple[str, str], ArticleEntry] = {}
+        self._sections: dict[tuple[str, str, str | None], str] | None = None
 
     @classmethod
     def load(cls, index_dir: Path, model_fingerprint: str | None = None) -> SearchIndex:
@@ -210,6 +211,16 @@ class SearchIndex:
                 entry = ArticleEntry(**{**d, "toc": [tuple(t) for t in d["toc"]]})
                 index.drafts[(entry.lang, entry.slug)] = entry
         return index
+
+    def section_text(self, lang: str, slug: str, section_id: str | None) -> str:
+        """All chunks of one section joined (long sections were split for the model)."""
+        if self._sections is None:
+            sections: dict[tuple[str, str, str | None], list[str]] = {}
+            for c in self.chunks:
+                if c.text:
+                    sections.setdefault((c.lang, c.slug, c.section_id), []).append(c.text)
+            self._sections = {k: "\n\n".join(v) for k, v in sections.items()}
+        return self._sections.get((lang, slug, section_id), "")
 
     def article(self, lang: str, slug: str) -> ArticleEntry | None:
         return self.articles.get((lang, slug))

@@ -193,7 +193,6 @@ class Searcher:
         index = self.index
         qvec = self._query_vector(query)
         n = len(index.chunks)
-        dense_scores = index.vectors @ qvec if n else np.zeros(0, dtype=np.float32)
         candidate_ids: set[int] = set()
         if n:
             k = min(CANDIDATES * max(1, len(index.languages)), n)
@@ -213,20 +212,23 @@ class Searcher:
             top = float(bm25.max()) if len(bm25) else 0.0
             if top <= 0:
                 continue
-            best_local = np.argsort(-bm25)[:CANDIDATES]
-            for local in best_local:
-                if bm25[local] > 0:
-                    candidate_ids.add(int(lex.chunk_ids[local]))
-            for local, chunk_id in enumerate(lex.chunk_ids):
-                if coverage[local] > 0:
-                    lexical_part[int(chunk_id)] = (float(coverage[local]), float(bm25[local]) / top)
+            best_local = np.argpartition(-bm25, min(CANDIDATES, len(bm25) - 1))[:CANDIDATES]
+            candidate_ids.update(int(lex.chunk_ids[i]) for i in best_local if bm25[i] > 0)
+            for local in np.flatnonzero(coverage):
+                lexical_part[int(lex.chunk_ids[local])] = (
+                    float(coverage[local]),
+                    float(bm25[local]) / top,
+                )
+        # exact cosine for the candidates only (the dense index found its share of them)
+        ordered = sorted(candidate_ids)
+        cosines = dict(zip(ordered, (index.vectors[ordered] @ qvec).tolist(), strict=True))
         best: dict[tuple[str, str], tuple[float, int, float, float, float]] = {}
         for cid in candidate_ids:
             chunk = index.chunks[cid]
             if chunk.lang not in langs:
                 continue
             fusion = FUSION.get(chunk.lang, DEFAULT_FUSION)
-            cos = float(dense_scores[cid])
+            cos = cosines[cid]
             dense = min(
                 1.0,
                 max(0.0, (cos - fusion.dense_floor) / (fusion.dense_ceiling - fusion.dense_floor)),

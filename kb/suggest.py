@@ -142,16 +142,6 @@ class SuggestResult:
         }
 
 
-def section_text(index: SearchIndex, lang: str, slug: str, section_id: str | None) -> str:
-    """All chunks of one section, joined (long sections were split for the model)."""
-    parts = [
-        c.text
-        for c in index.chunks
-        if c.lang == lang and c.slug == slug and c.section_id == section_id
-    ]
-    return "\n\n".join(p for p in parts if p)
-
-
 def section_html(index: SearchIndex, lang: str, slug: str, section_id: str | None) -> str:
     """The rendered HTML of one section, cut from the article page at its heading."""
     article = index.article(lang, slug)
@@ -212,7 +202,7 @@ def suggest(
             )
         found = []
         for hit in result.hits[:3]:
-            text = section_text(index, hit.lang, hit.slug, hit.section_id)
+            text = index.section_text(hit.lang, hit.slug, hit.section_id)
             url = base_url.rstrip("/") + hit.url
             plain, markdown = _replies(hit.title, hit.section, text, url, hit.lang)
             suggestion = Suggestion(
