@@ -18,7 +18,7 @@ import frontmatter
 import yaml
 
 from kb import dialects, language
-from kb.errors import ArticleError
+from kb.errors import ArticleError, KBError
 from kb.markdown import Document, parse
 from kb.text import clean_unicode, slugify
 
@@ -216,7 +216,7 @@ def load_articles(
     the files that changed (the indexer keeps it between builds).
     """
     if not root.is_dir():
-        raise ArticleError(root, 0, "articles folder does not exist")
+        raise KBError(f"articles folder {root} does not exist (set KB_ARTICLES_DIR or --articles)")
     articles: list[Article] = []
     problems: list[Problem] = []
     skipped = 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from kb.errors import KBError
 from kb.settings import Settings
@@ -36,8 +37,15 @@ def _friendly_errors() -> Iterator[None]:
     except KBError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
-    except ValueError as exc:  # settings validation
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    except ValidationError as exc:  # a setting with a value that cannot work
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"])
+            message = str(err["msg"]).removeprefix("Value error, ")
+            typer.secho(
+                f"error: setting {name} (KB_{name.upper()}): {message} (got {err.get('input')!r})",
+                fg=typer.colors.RED,
+                err=True,
+            )
         raise typer.Exit(2) from None
 
 
@@ -184,6 +192,13 @@ def serve(
         settings = _settings(host=host, port=port)
         if not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
+        from kb.index import read_manifest
+
+        if read_manifest(settings.index_dir) is None:
+            raise KBError(
+                f"no index in {settings.index_dir}: build one with `kb index` "
+                f"(articles from {settings.articles_dir})"
+            )
         application = create_app(settings)
     if reload_content:
         import threading

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
     port: int = Field(8000, description="Port `kb serve` listens on.")
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+")):
+            raise ValueError("must be sqlite:///<path> or postgresql://user@host/database")
+        return value
+
     @field_validator("default_lang")
     @classmethod
     def _lang_code(cls, value: str) -> str:

@@ -45,3 +45,24 @@ def test_search_errors_are_one_line_not_a_traceback(kb_env: Settings, tmp_path: 
     assert result.exit_code == 1
     assert "error: no index in" in result.output
     assert "Traceback" not in result.output
+
+
+def test_bad_settings_and_folders_get_one_line_errors(
+    kb_env: Settings, monkeypatch: object, tmp_path: Path
+) -> None:
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setenv("KB_DATABASE_URL", "mysql://nope")
+        bad = runner.invoke(app, ["search", "x"])
+        assert bad.exit_code == 2
+        assert "error: setting database_url (KB_DATABASE_URL): must be sqlite" in bad.output
+        mp.delenv("KB_DATABASE_URL")
+        missing = runner.invoke(
+            app, ["index", "--articles", str(tmp_path / "nope"), "--index", str(tmp_path / "i")]
+        )
+        assert missing.exit_code == 1 and "articles folder" in missing.output
+        assert "Traceback" not in bad.output + missing.output
+    finally:
+        mp.undo()
