@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -23,7 +24,7 @@ def test_search_json_has_the_same_shape_as_the_api(kb_env: Settings, client: Tes
 
 
 def test_index_reports_broken_articles_and_indexes_the_rest(
-    tmp_path: Path, monkeypatch: object, kb_env: Settings
+    tmp_path: Path, kb_env: Settings
 ) -> None:
     articles = tmp_path / "articles"
     (articles / "en" / "faq").mkdir(parents=True)
@@ -48,21 +49,15 @@ def test_search_errors_are_one_line_not_a_traceback(kb_env: Settings, tmp_path: 
 
 
 def test_bad_settings_and_folders_get_one_line_errors(
-    kb_env: Settings, monkeypatch: object, tmp_path: Path
+    kb_env: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import pytest
-
-    mp = pytest.MonkeyPatch()
-    try:
-        mp.setenv("KB_DATABASE_URL", "mysql://nope")
-        bad = runner.invoke(app, ["search", "x"])
-        assert bad.exit_code == 2
-        assert "error: setting database_url (KB_DATABASE_URL): must be sqlite" in bad.output
-        mp.delenv("KB_DATABASE_URL")
-        missing = runner.invoke(
-            app, ["index", "--articles", str(tmp_path / "nope"), "--index", str(tmp_path / "i")]
-        )
-        assert missing.exit_code == 1 and "articles folder" in missing.output
-        assert "Traceback" not in bad.output + missing.output
-    finally:
-        mp.undo()
+    monkeypatch.setenv("KB_DATABASE_URL", "mysql://nope")
+    bad = runner.invoke(app, ["search", "x"])
+    assert bad.exit_code == 2
+    assert "error: setting database_url (KB_DATABASE_URL): must be sqlite" in bad.output
+    monkeypatch.delenv("KB_DATABASE_URL")
+    missing = runner.invoke(
+        app, ["index", "--articles", str(tmp_path / "nope"), "--index", str(tmp_path / "i")]
+    )
+    assert missing.exit_code == 1 and "articles folder" in missing.output
+    assert "Traceback" not in bad.output + missing.output
