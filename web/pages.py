@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import time
+from html import escape
 from pathlib import Path
 from typing import Annotated
 
@@ -114,6 +115,51 @@ def asset(request: Request, path: str) -> FileResponse:
         media_type=media_type,
         headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
     )
+
+
+@router.get("/sitemap.xml")
+def sitemap(request: Request) -> Response:
+    """Every published article in every language, with its translations as alternates."""
+    state = request.app.state.kb
+    base = (state.settings.public_url or str(request.base_url)).rstrip("/")
+    entries = []
+    for article in sorted(state.index.articles.values(), key=lambda a: a.url):
+        links = [article, *state.translations(article)]
+        alternates = "".join(
+            f'<xhtml:link rel="alternate" hreflang="{escape(a.lang)}" '
+            f'href="{escape(base + a.url)}"/>'
+            for a in links
+        )
+        lastmod = f"<lastmod>{escape(article.updated)}</lastmod>" if article.updated else ""
+        entries.append(f"<url><loc>{escape(base + article.url)}</loc>{lastmod}{alternates}</url>")
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:xhtml="http://www.w3.org/1999/xhtml">' + "".join(entries) + "</urlset>\n"
+    )
+    return Response(body, media_type="application/xml")
+
+
+@router.get("/robots.txt")
+def robots(request: Request) -> Response:
+    base = (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
+    text = f"User-agent: *\nDisallow: /admin\nDisallow: /agent\nSitemap: {base}/sitemap.xml\n"
+    return Response(text, media_type="text/plain")
+
+
+@router.get("/opensearch.xml")
+def opensearch(request: Request) -> Response:
+    """Lets browsers add the help center as a search engine."""
+    base = (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">'
+        "<ShortName>Bura Help</ShortName><Description>Search the help center</Description>"
+        "<InputEncoding>UTF-8</InputEncoding>"
+        f'<Url type="text/html" template="{escape(base)}/search?q={{searchTerms}}"/>'
+        "</OpenSearchDescription>\n"
+    )
+    return Response(body, media_type="application/opensearchdescription+xml")
 
 
 @router.get("/{lang}/", response_class=HTMLResponse)

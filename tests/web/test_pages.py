@@ -106,3 +106,20 @@ def test_script_in_an_article_is_shown_as_text_end_to_end(
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "<b onclick" not in html and 'href="javascript:' not in html
     assert "&lt;script&gt;alert(" in page  # shown as text, not run
+
+
+def test_sitemap_robots_and_opensearch(client: TestClient) -> None:
+    import xml.etree.ElementTree as ET
+
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(sitemap.text)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = root.findall("s:url", ns)
+    assert len(urls) == client.get("/healthz").json()["articles"]
+    returns = next(u for u in urls if u.find("s:loc", ns).text.endswith("/en/articles/returns"))
+    langs = {link.get("hreflang") for link in returns.findall("x:link", ns)}
+    assert langs == {"en", "hr"}
+    assert "Disallow: /admin" in client.get("/robots.txt").text
+    assert "/search?q={searchTerms}" in client.get("/opensearch.xml").text
+    assert 'rel="search"' in client.get("/hr/").text
