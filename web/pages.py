@@ -8,6 +8,7 @@ import time
 from html import escape
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -86,6 +87,7 @@ def search_page(
                 "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
             }
         )
+    others = [code for code in state.index.languages if code != ui_lang]
     return render(
         request,
         "search.html",
@@ -95,6 +97,7 @@ def search_page(
         hits=hits,
         error=None,
         search_lang=lang or "",
+        alternates={code: f"/search?{urlencode({'q': q, 'lang': code})}" for code in others},
     )
 
 

@@ -123,3 +123,10 @@ def test_sitemap_robots_and_opensearch(client: TestClient) -> None:
     assert "Disallow: /admin" in client.get("/robots.txt").text
     assert "/search?q={searchTerms}" in client.get("/opensearch.xml").text
     assert 'rel="search"' in client.get("/hr/").text
+
+
+def test_results_page_offers_the_other_language(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "kako vratiti proizvod", "hl": "hr"}).text
+    assert 'href="/search?q=kako+vratiti+proizvod&amp;lang=en"' in page
+    english = client.get("/search", params={"q": "kako vratiti proizvod", "lang": "en"}).text
+    assert '<html lang="en">' in english and "/hr/articles/" not in english
