@@ -102,22 +102,14 @@ def chunk_article(
         for part in (_split_long(summary_text, budget, count) if summary_text else [""])
     ][:1]
     for section in sections:
-        if section.heading is None or not section.text.strip():
-            if section.heading is not None:
-                chunks.append(
-                    Chunk(
-                        article.lang,
-                        article.slug,
-                        section.heading.id,
-                        section.heading.text,
-                        section.path,
-                        section.heading.text,
-                        "section",
-                    )
-                )
+        if section.heading is None:
             continue
-        head_cost = count(article.title + " ".join(section.path))
-        for part in _split_long(section.text, max(32, max_tokens - head_cost), count):
+        if section.text.strip():
+            head_cost = count(article.title + " ".join(section.path))
+            parts = _split_long(section.text, max(32, max_tokens - head_cost), count)
+        else:
+            parts = [section.heading.text]  # an empty section is still findable by its heading
+        for part in parts:
             chunks.append(
                 Chunk(
                     article.lang,

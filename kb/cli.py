@@ -22,6 +22,8 @@ from kb.settings import Settings
 if TYPE_CHECKING:
     from kb.search import Searcher
 
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")]
+
 app = typer.Typer(
     help="Help center: build the search index, search it, serve the site.",
     no_args_is_help=True,
@@ -98,9 +100,7 @@ def index(
     articles: Annotated[
         Path | None, typer.Option(help="Articles folder [KB_ARTICLES_DIR].")
     ] = None,
-    index_dir: Annotated[
-        Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
-    ] = None,
+    index_dir: IndexOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     watch: Annotated[
         bool, typer.Option("--watch", help="Keep running; rebuild when articles change.")
@@ -137,9 +137,7 @@ def search(
     lang: Annotated[str | None, typer.Option(help="Language of the articles: hr, en, ...")] = None,
     limit: Annotated[int, typer.Option(help="Number of results.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Output as the HTTP API does.")] = False,
-    index_dir: Annotated[
-        Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
-    ] = None,
+    index_dir: IndexOption = None,
 ) -> None:
     """Search the index from the command line."""
     with _friendly_errors():
@@ -236,9 +234,7 @@ def gaps(
     since: Annotated[int, typer.Option(help="Look back this many days.")] = 30,
     lang: Annotated[str | None, typer.Option(help="Only this language.")] = None,
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
-    index_dir: Annotated[
-        Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
-    ] = None,
+    index_dir: IndexOption = None,
 ) -> None:
     """Content gaps: unanswered questions grouped by meaning, largest first."""
     from kb.embeddings import embedder_for
@@ -545,9 +541,7 @@ def calibrate(
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Language of one-per-line queries.")] = None,
     keep: Annotated[float, typer.Option(help="Share of in-domain queries to answer.")] = 0.95,
-    index_dir: Annotated[
-        Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")
-    ] = None,
+    index_dir: IndexOption = None,
 ) -> None:
     """Choose the answer threshold per language from labelled data; write it to the index."""
     from datetime import UTC, datetime
