@@ -11,7 +11,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from kb.errors import QueryError
-from kb.suggest import SuggestResult, suggest
+from kb.suggest import Suggestion, SuggestResult, suggest
 from web.rendering import render
 from web.security import check_csrf, csrf_token, require_agent, session_id
 
@@ -29,30 +29,12 @@ class SuggestRequest(BaseModel):
     lang: str | None = Field(None, max_length=8, description="Reply language; detected if unset.")
 
 
-class SuggestionModel(BaseModel):
-    lang: str
-    slug: str
-    title: str
-    section: str | None
-    section_id: str | None
-    url: str
-    confidence: str
-    score: float
-    question: str
-    text: str
-    reply_text: str
-    reply_markdown: str
-    html: str
-    search_id: str | None
-    other_language: bool
-
-
 class SuggestResponse(BaseModel):
     lang: str | None
     cleaned: str
     questions: list[str]
     note: str | None
-    suggestions: list[SuggestionModel]
+    suggestions: list[Suggestion]
 
 
 def _run(request: Request, message: str, lang: str | None) -> SuggestResult:

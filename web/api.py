@@ -8,25 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from kb.search import Hit
 from web.security import session_id
 
 router = APIRouter()
-
-
-class ResultModel(BaseModel):
-    slug: str
-    lang: str
-    title: str
-    url: str
-    section: str | None
-    snippet: str
-    score: float
-    section_id: str | None
-    snippet_html: str
-    confidence: str
-    dense: float
-    lexical: float
-    confidence_score: float
 
 
 class SearchResponse(BaseModel):
@@ -34,7 +19,7 @@ class SearchResponse(BaseModel):
     lang: str | None
     answered: bool
     fallback_from: str | None = None
-    results: list[ResultModel]
+    results: list[Hit]
 
 
 @router.get("/api/search", response_model=SearchResponse, tags=["search"])

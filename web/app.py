@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     def wants_json(request: Request) -> bool:
         path = request.url.path
-        return path.startswith("/api/") or path == "/healthz" or (path.startswith("/admin/api/"))
+        return path.startswith("/api/") or path == "/healthz"
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> Response:

@@ -96,7 +96,6 @@ def search_page(
         result=result,
         hits=hits,
         error=None,
-        search_lang=lang or "",
         alternates={code: f"/search?{urlencode({'q': q, 'lang': code})}" for code in others},
     )
 

@@ -121,10 +121,9 @@ class AppState:
             key=lambda a: (-views.get((a.lang, a.slug), 0), not a.featured, a.updated or ""),
         )
         viewed = [a for a in articles if views.get((a.lang, a.slug), 0)]
-        rest = sorted(
-            (a for a in articles if not views.get((a.lang, a.slug), 0)),
-            key=lambda a: (not a.featured, _reverse(a.updated or "")),
-        )
+        rest = [a for a in articles if not views.get((a.lang, a.slug), 0)]
+        rest.sort(key=lambda a: a.updated or "", reverse=True)  # newest first...
+        rest.sort(key=lambda a: not a.featured)  # ...featured ahead (sorts are stable)
         return (viewed + rest)[:limit]
 
     def _view_counts(self) -> dict[tuple[str, str], int]:
@@ -140,8 +139,3 @@ class AppState:
                 log.error("could not read article views: %s", exc)
         self._views = (now, counts)
         return counts
-
-
-def _reverse(text: str) -> tuple[int, ...]:
-    """Sort key that puts later ISO dates first in an ascending sort."""
-    return tuple(-ord(ch) for ch in text)
