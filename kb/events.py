@@ -195,6 +195,7 @@ class EventStore:
         latency_ms: float,
         source: str = "page",
         search_id: str | None = None,
+        hit_lang: str | None = None,
     ) -> str:
         search_id = search_id or new_id()
         self._enqueue(
@@ -211,6 +212,7 @@ class EventStore:
                 "answered": answered,
                 "slugs": json.dumps(list(slugs)),
                 "latency_ms": latency_ms,
+                "hit_lang": hit_lang,
             },
         )
         return search_id
@@ -289,13 +291,28 @@ class EventStore:
             },
         )
 
+    def record_contact(
+        self, *, session_id: str, lang: str, channel: str, query: str | None = None
+    ) -> None:
+        """The visitor went on to a support channel: their session was not self-served."""
+        self._enqueue(
+            schema.contacts,
+            {
+                "ts": now(),
+                "session_id": session_id,
+                "lang": lang,
+                "channel": channel[:16],
+                "query": scrub(query, self.order_pattern)[:1000] if query else None,
+            },
+        )
+
     # -- maintenance and reading -----------------------------------------------------
     def prune(self, days: int) -> dict[str, int]:
         """Delete events older than ``days``; returns rows deleted per table."""
         cutoff = now() - timedelta(days=days)
         deleted = {}
         with self.engine.begin() as conn:
-            for table in (schema.searches, schema.clicks, schema.votes, schema.copies):
+            for table in schema.EVENT_TABLES:
                 result = conn.execute(table.delete().where(table.c.ts < cutoff))
                 deleted[table.name] = result.rowcount or 0
         return deleted
@@ -304,7 +321,7 @@ class EventStore:
         with self.engine.connect() as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                for t in (schema.searches, schema.clicks, schema.votes, schema.copies)
+                for t in schema.EVENT_TABLES
             }
 
     def view_counts(self, days: int = 30) -> dict[tuple[str, str], int]:

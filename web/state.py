@@ -76,7 +76,11 @@ class AppState:
         return self.events.record_search(
             session_id=session_id,
             query=result.query,
-            lang=result.lang or (result.hits[0].lang if result.hits else None),
+            # the asked language, also when only another language's article answered
+            lang=result.fallback_from
+            or result.lang
+            or (result.hits[0].lang if result.hits else None),
+            hit_lang=result.hits[0].lang if result.hits else None,
             results=len(result.hits),
             best_score=result.hits[0].confidence_score if result.hits else None,
             answered=result.answered,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 
 from kb import schema
 from kb.events import EventStore
@@ -89,7 +91,7 @@ def test_events_are_written_and_scrubbed(store_url: tuple[str, dict]) -> None:
         comment="kartica 4111 1111 1111 1111",
     )
     assert store.flush()
-    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1, "copies": 0}
+    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1, "copies": 0, "contacts": 0}
     [row] = store.rows(schema.searches)
     assert row["query"] == "moj mail [email] i [phone]"
     assert store.rows(schema.votes)[0]["comment"] == "kartica [card]"
@@ -107,6 +109,48 @@ def test_reopening_never_drops_data(store_url: tuple[str, dict]) -> None:
         versions = conn.execute(sa.select(schema.schema_version.c.version)).scalars().all()
     assert versions == [m[0] for m in schema.MIGRATIONS]
     again.close()
+
+
+def test_an_older_database_is_upgraded_in_place(store_url: tuple[str, dict]) -> None:
+    """A database made by an earlier release (migrations 1-2) keeps its rows and gains
+    the new table and column on the next start."""
+    url, extra = store_url
+    store = EventStore(url, engine=_pg_engine(extra["schema"]) if extra else None)
+    with store.engine.begin() as conn:
+        schema.schema_version.create(conn)
+        ops = Operations(MigrationContext.configure(conn))
+        for version, _, step in schema.MIGRATIONS[:2]:
+            step(ops)
+            conn.execute(
+                schema.schema_version.insert().values(version=version, applied_at=sa.func.now())
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO searches (id, ts, session_id, source, lang, query, results, answered,"
+                " slugs, latency_ms) VALUES ('old1', CURRENT_TIMESTAMP, 's', 'page', 'en', 'q', 0,"
+                " false, '[]', 1.0)"
+            )
+        )
+    store.engine.dispose()
+    upgraded = open_store(url, extra)
+    upgraded.record_search(
+        session_id="s",
+        query="new",
+        lang="hr",
+        results=1,
+        best_score=0.9,
+        answered=True,
+        slugs=["x"],
+        latency_ms=1.0,
+        hit_lang="en",
+    )
+    upgraded.record_contact(session_id="s", lang="hr", channel="email", query="pomoć")
+    assert upgraded.flush()
+    rows = {r["id"]: r for r in upgraded.rows(schema.searches)}
+    assert rows["old1"]["hit_lang"] is None
+    assert [r["hit_lang"] for k, r in rows.items() if k != "old1"] == ["en"]
+    assert upgraded.counts()["contacts"] == 1
+    upgraded.close()
 
 
 def test_prune_deletes_only_old_events(store_url: tuple[str, dict]) -> None:
@@ -159,7 +203,7 @@ def test_no_event_is_lost_with_several_writer_processes(store_url: tuple[str, di
         p.join(120)
         assert p.exitcode == 0
     store = open_store(url, extra)
-    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60, "copies": 0}
+    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60, "copies": 0, "contacts": 0}
     store.close()
 
 
