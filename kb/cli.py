@@ -277,6 +277,72 @@ def gaps(
 
 
 @app.command()
+def stats(
+    since: Annotated[int, typer.Option(help="Look back this many days.")] = 30,
+    lang: Annotated[str | None, typer.Option(help="Only this language.")] = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    table: Annotated[
+        str | None, typer.Option(help="Print one table as CSV (top_queries, gaps, ...).")
+    ] = None,
+    no_gaps: Annotated[
+        bool, typer.Option("--no-gaps", help="Skip gap topics (they load the model).")
+    ] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """The dashboard's figures: success, unanswered, CTR, helpful %, effort, resolution."""
+    from kb import analytics
+    from kb.events import EventStore
+    from kb.gaps import gap_report
+
+    if output not in ("table", "json"):
+        typer.secho("error: --format must be table or json", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    with _friendly_errors():
+        settings = _settings(index_dir=index_dir)
+        searcher = None
+        try:
+            searcher = _searcher(settings) if not no_gaps else None
+        except KBError as exc:
+            typer.echo(f"note: no article titles or gap topics ({exc})", err=True)
+        store = EventStore(settings.database_url).open()
+        try:
+            result = analytics.compute(
+                store, searcher.index if searcher else None, days=since, lang=lang
+            )
+            if searcher is not None:
+                topics = gap_report(
+                    store, searcher.embedder, searcher, since_days=since, lang=lang
+                )
+                result.tables["gaps"] = analytics.gap_table(topics)
+        finally:
+            store.close()
+    if table is not None:
+        if table not in result.tables:
+            typer.secho(
+                f"error: no table {table!r}; there are: {', '.join(result.tables)}",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(2)
+        typer.echo(result.tables[table].to_csv(), nl=False)
+        return
+    if output == "json":
+        typer.echo(result.to_json())
+        return
+    scope = f"last {since} days" + (f", language {lang}" if lang else "")
+    typer.echo(f"Help center, {scope}")
+    for _key, label, value in result.figures():
+        typer.echo(f"  {label:46} {'-' if value is None else value}")
+    for t in result.tables.values():
+        if t.name == "per_day" or not t.rows:
+            continue
+        typer.echo(f"\n{t.title}")
+        typer.echo("  " + " | ".join(t.columns))
+        for row in t.rows[:10]:
+            typer.echo("  " + " | ".join("-" if c is None else str(c) for c in row))
+
+
+@app.command()
 def new(
     title: Annotated[str, typer.Argument(help="The article's title.")],
     lang: Annotated[str | None, typer.Option(help="Language [KB_DEFAULT_LANG].")] = None,

@@ -35,6 +35,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(ts: datetime) -> datetime:
+    """SQLite hands back naive timestamps; they were written in UTC."""
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
