@@ -33,9 +33,10 @@ from kb import schema
 from kb.events import EventStore, aware, now
 from kb.gaps import REFORMULATION_WINDOW, GapTopic
 from kb.index import SearchIndex
-from kb.text import normalise_query
+from kb.text import query_key
 
-CUSTOMER_SOURCES = frozenset({"page", "api"})  # not "agent": agents search for customers
+# not "agent": agents search on customers' behalf
+CUSTOMER_SOURCES = frozenset({"page", "api", "contact"})
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def compute(
 
     stats.votes = len(votes)
     stats.helpful_votes = sum(bool(v["helpful"]) for v in votes)
-    sessions = set(by_session) | {r["session_id"] for r in clicks}
+    sessions = set(by_session) | {r["session_id"] for r in clicks + contacts}
     stats.sessions = len(sessions)
     contacted: dict[str, datetime] = {}
     for row in contacts:
@@ -245,7 +246,7 @@ def compute(
 def _top_queries(searches: list[dict[str, Any]], clicked: set[str], top: int) -> Table:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in searches:
-        groups[normalise_query(row["query"])].append(row)
+        groups[query_key(row["query"])].append(row)
     rows = []
     for rows_ in sorted(groups.values(), key=lambda g: (-len(g), g[0]["query"]))[:top]:
         n = len(rows_)

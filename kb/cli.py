@@ -310,9 +310,7 @@ def stats(
                 store, searcher.index if searcher else None, days=since, lang=lang
             )
             if searcher is not None:
-                topics = gap_report(
-                    store, searcher.embedder, searcher, since_days=since, lang=lang
-                )
+                topics = gap_report(store, searcher.embedder, searcher, since_days=since, lang=lang)
                 result.tables["gaps"] = analytics.gap_table(topics)
         finally:
             store.close()

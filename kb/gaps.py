@@ -26,7 +26,7 @@ from kb.embeddings import Embedder
 from kb.events import EventStore, aware, now
 from kb.lexical import Analyzer
 from kb.search import DEFAULT_FUSION, FUSION, Searcher
-from kb.text import normalise_query, slugify
+from kb.text import query_key, slugify
 
 REFORMULATION_WINDOW = timedelta(minutes=10)
 SIMILARITY = 0.5  # average-linkage cut; measured on tests/kb/test_gaps.py's mix
@@ -206,7 +206,7 @@ def gap_report(
     for item_lang, group in by_lang.items():
         phrasings: dict[str, list[Unanswered]] = defaultdict(list)
         for item in group:
-            phrasings[normalise_query(item.query)].append(item)
+            phrasings[query_key(item.query)].append(item)
         keys = sorted(phrasings, key=lambda k: (-len(phrasings[k]), k))
         originals = [Counter(i.query for i in phrasings[k]).most_common(1)[0][0] for k in keys]
         labels = cluster(keys, similarity_matrix(originals, item_lang, embedder, searcher))

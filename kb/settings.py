@@ -93,6 +93,15 @@ class Settings(BaseSettings):
         description="Seconds between checks for a newly published index, which the server "
         "swaps to without a restart (0: never).",
     )
+    contact_chat_url: str = Field(
+        "", description="Live-chat address offered on the contact page (empty: not offered)."
+    )
+    contact_email: str = Field(
+        "", description="Support e-mail address offered on the contact page (empty: not offered)."
+    )
+    contact_phone: str = Field(
+        "", description="Support phone number offered on the contact page (empty: not offered)."
+    )
     host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
     port: int = Field(8000, description="Port `kb serve` listens on.")
 

@@ -38,6 +38,6 @@ def clean_unicode(text: str) -> str:
     )
 
 
-def normalise_query(query: str) -> str:
+def query_key(query: str) -> str:
     """One key for phrasings that differ only in case, accents, spacing and end marks."""
     return " ".join(fold_diacritics(query.lower()).split()).strip(" ?!.")

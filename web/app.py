@@ -22,7 +22,7 @@ from kb.events import EventStore
 from kb.index import SearchIndex
 from kb.search import Searcher
 from kb.settings import Settings
-from web import admin, agent, api, pages
+from web import admin, agent, api, contact, pages
 from web.rendering import render_error
 from web.security import SecurityHeadersMiddleware, SessionMiddleware, secret_key
 from web.state import AppState
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(agent.router)
+    app.include_router(contact.router)
     app.include_router(pages.router)
 
     def wants_json(request: Request) -> bool:

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from kb.errors import QueryError
 from kb.events import VOTE_REASONS
+from kb.search import SearchResult
 from web.rendering import page_lang, render
 from web.security import check_csrf, csrf_token, session_id
 
@@ -25,7 +26,7 @@ SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_COMMENT = 1000
 
 
-def _known_lang(request: Request, lang: str) -> str:
+def known_lang(request: Request, lang: str) -> str:
     if lang not in request.app.state.kb.index.languages:
         raise HTTPException(404, f"no articles in language '{lang}'")
     return lang
@@ -33,6 +34,22 @@ def _known_lang(request: Request, lang: str) -> str:
 
 def _search_id(value: str | None) -> str | None:
     return value if value and SEARCH_ID.match(value) else None
+
+
+def tracked_hits(result: SearchResult, search_id: str) -> list[dict[str, object]]:
+    """Hits for a template, linked through the click log (search id and position)."""
+    hits = []
+    for position, hit in enumerate(result.hits, 1):
+        base, _, anchor = hit.url.partition("#")
+        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
+        hits.append(
+            {
+                **hit.to_dict(),
+                "href": tracked,
+                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
+            }
+        )
+    return hits
 
 
 @router.get("/")
@@ -76,17 +93,7 @@ def search_page(
     search_id = state.log_search(session_id(request), result, "page", latency)
     if not lang and result.lang and not result.fallback_from:
         ui_lang = result.lang
-    hits = []
-    for position, hit in enumerate(result.hits, 1):
-        base, _, anchor = hit.url.partition("#")
-        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
-        hits.append(
-            {
-                **hit.to_dict(),
-                "href": tracked,
-                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
-            }
-        )
+    hits = tracked_hits(result, search_id)
     others = [code for code in state.index.languages if code != ui_lang]
     return render(
         request,
@@ -145,7 +152,10 @@ def sitemap(request: Request) -> Response:
 @router.get("/robots.txt")
 def robots(request: Request) -> Response:
     base = (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
-    text = f"User-agent: *\nDisallow: /admin\nDisallow: /agent\nSitemap: {base}/sitemap.xml\n"
+    text = (
+        "User-agent: *\nDisallow: /admin\nDisallow: /agent\nDisallow: /*/contact/go\n"
+        f"Sitemap: {base}/sitemap.xml\n"
+    )
     return Response(text, media_type="text/plain")
 
 
@@ -167,7 +177,7 @@ def opensearch(request: Request) -> Response:
 @router.get("/{lang}/", response_class=HTMLResponse)
 def home(request: Request, lang: str) -> Response:
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     return render(
         request,
         "home.html",
@@ -187,7 +197,7 @@ def home_no_slash(lang: str) -> RedirectResponse:
 @router.get("/{lang}/categories/{category}", response_class=HTMLResponse)
 def category_page(request: Request, lang: str, category: str) -> Response:
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     articles = state.by_category.get(lang, {}).get(category)
     if not articles:
         raise HTTPException(404, f"no category '{category}'")
@@ -211,7 +221,7 @@ def article_page(
     voted: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     article = state.index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no article '{slug}'")
@@ -261,7 +271,7 @@ def feedback(
 ) -> RedirectResponse:
     """'Was this helpful?' Works as a plain form post; redirects back (no resubmission)."""
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     if state.index.article(lang, slug) is None:
         raise HTTPException(404, f"no article '{slug}'")
     check_csrf(request, csrf)
