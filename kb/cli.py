@@ -173,6 +173,9 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = _echo_err) ->
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [KB_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [KB_PORT].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [KB_WORKERS].", min=1, max=64)
+    ] = None,
     no_build: Annotated[
         bool, typer.Option("--no-build", help="Serve the existing index, never build.")
     ] = False,
@@ -182,12 +185,15 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the help center; builds the index first if it is missing or out of date."""
+    import os
+    import secrets
+
     import uvicorn
 
-    from web.app import create_app
+    from kb.logs import logging_config
 
     with _friendly_errors():
-        settings = _settings(host=host, port=port)
+        settings = _settings(host=host, port=port, workers=workers)
         if not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
         from kb.index import read_manifest
@@ -197,13 +203,34 @@ def serve(
                 f"no index in {settings.index_dir}: build one with `kb index` "
                 f"(articles from {settings.articles_dir})"
             )
-        application = create_app(settings)
+        if settings.workers == 1:
+            from web.app import create_app
+
+            application: Any = create_app(settings)
+        else:
+            # each worker builds its app from KB_* variables; they must sign cookies and
+            # forms with one key, or a form served by one is refused by another
+            if settings.secret_key is None and settings.admin_token is None:
+                os.environ["KB_SECRET_KEY"] = secrets.token_hex(32)
+            application = "web.app:create_app"
     if reload_content:
         import threading
 
         threading.Thread(target=watch_articles, args=(settings,), daemon=True).start()
-    typer.echo(f"serving the help center on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    typer.echo(
+        f"serving the help center on http://{settings.host}:{settings.port}"
+        + (f" with {settings.workers} workers" if settings.workers > 1 else ""),
+        err=True,
+    )
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers if settings.workers > 1 else None,
+        factory=settings.workers > 1,
+        log_config=logging_config(settings),
+        timeout_graceful_shutdown=20,
+    )
 
 
 events_app = typer.Typer(help="The event store: searches, clicks and votes.", no_args_is_help=True)

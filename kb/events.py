@@ -107,6 +107,11 @@ class EventStore:
             self._thread.join(timeout)
         self.engine.dispose()
 
+    @property
+    def pending(self) -> int:
+        """Events queued or being retried, not yet in the database."""
+        return self._pending
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued event is written; False if that did not happen in time."""
         deadline = time.monotonic() + timeout

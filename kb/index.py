@@ -154,6 +154,13 @@ class SearchIndex:
         self.chunk_article = [(c.lang, c.slug) for c in chunks]
         self.drafts: dict[tuple[str, str], ArticleEntry] = {}
         self._sections: dict[tuple[str, str, str | None], str] | None = None
+        self._size: int | None = None
+
+    def size_bytes(self) -> int:
+        """Bytes of this version's files on disk (computed once: versions never change)."""
+        if self._size is None:
+            self._size = sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file())
+        return self._size
 
     @classmethod
     def load(cls, index_dir: Path, model_fingerprint: str | None = None) -> SearchIndex:

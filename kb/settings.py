@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -102,6 +102,17 @@ class Settings(BaseSettings):
     contact_phone: str = Field(
         "", description="Support phone number offered on the contact page (empty: not offered)."
     )
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins (`https://www.example.com`) whose pages may "
+        "call the public search API, e.g. through the embeddable widget (empty: none).",
+    )
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes `kb serve` starts (each loads the index)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as plain text, or as one JSON object per line."
+    )
     host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
     port: int = Field(8000, description="Port `kb serve` listens on.")
 
@@ -139,6 +150,10 @@ class Settings(BaseSettings):
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (settings are frozen on purpose)."""
         return type(self)(**{**dict(self), **changes})
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def sqlite_path(self) -> Path | None:

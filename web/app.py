@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kb.embeddings import Embedder, embedder_for
-from kb.errors import KBError, QueryError
+from kb.errors import IndexNotFoundError, KBError, QueryError
 from kb.events import EventStore
 from kb.index import SearchIndex
+from kb.logs import configure_logging
 from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, contact, pages
+from web.metrics import Metrics, MetricsMiddleware
 from web.rendering import render_error
 from web.security import SecurityHeadersMiddleware, SessionMiddleware, secret_key
 from web.state import AppState
@@ -37,16 +41,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     """The site for ``settings``; ``embedder`` lets tests share one loaded model."""
     settings = settings or Settings()
 
+    metrics = Metrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = embedder or embedder_for(settings)
-        index = SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
-        searcher = Searcher(
-            index,
-            model,
-            threshold_override=settings.answer_threshold,
-            max_query_chars=settings.max_query_chars,
-        )
         events = EventStore(
             settings.database_url, order_pattern=settings.order_number_pattern
         ).open()
@@ -54,19 +53,44 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             events.prune(settings.retention_days)
         except Exception as exc:  # an unreachable store must not stop the site
             log.error("could not prune old events: %s", exc)
-        state = AppState(settings, model, searcher, events)
-        app.state.kb = state
+
+        def serve(index: SearchIndex) -> AppState:
+            searcher = Searcher(
+                index,
+                model,
+                threshold_override=settings.answer_threshold,
+                max_query_chars=settings.max_query_chars,
+            )
+            state = AppState(settings, model, searcher, events, metrics=metrics)
+            app.state.kb = state
+            log.info("serving index %s", index.version)
+            return state
+
+        def load() -> SearchIndex:
+            return SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
+
         stop = threading.Event()
-        watcher = (
-            state.watch_index(stop, settings.reload_interval) if settings.reload_interval else None
+        interval = settings.reload_interval
+        try:
+            state: AppState | None = serve(load())
+        except IndexNotFoundError as exc:
+            # not ready yet (an index job has not published one): answer 503 until it has
+            log.warning("%s; not ready until an index is published", exc)
+            app.state.not_ready = str(exc)
+            state = None
+        watcher = threading.Thread(
+            target=_watch, args=(app, state, load, serve, stop, interval), name="kb-index-watch"
         )
+        watcher.daemon = True
+        if interval or state is None:
+            watcher.start()
         try:
             yield
         finally:
             stop.set()
-            if watcher:
+            if watcher.is_alive():
                 watcher.join(5)
-            events.close()
+            events.close()  # writes the events still queued: nothing is lost on SIGTERM
 
     app = FastAPI(
         docs_url=None,  # served below from the bundled Swagger UI: no CDN, works offline
@@ -77,8 +101,21 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.signing_key = secret_key(settings)
+    app.state.metrics = metrics
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ReadinessGate)
+    if settings.cors_origin_list:  # the widget and other pages may call the search API
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET"],
+            allow_headers=[],
+            max_age=3600,
+        )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.log_format == "json":
+        configure_logging(settings)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -100,7 +137,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     def wants_json(request: Request) -> bool:
         path = request.url.path
-        return path.startswith("/api/") or path == "/healthz"
+        return path.startswith("/api/") or path in ("/healthz", "/readyz")
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> Response:
@@ -145,3 +182,51 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
 
     return app
+
+
+def _watch(
+    app: FastAPI,
+    state: AppState | None,
+    load: Callable[[], SearchIndex],
+    serve: Callable[[SearchIndex], AppState],
+    stop: threading.Event,
+    interval: float,
+) -> None:
+    """Wait for a first index if there was none, then follow newly published versions."""
+    while state is None and not stop.wait(max(interval, 0.5)):
+        try:
+            state = serve(load())
+            app.state.not_ready = None
+        except IndexNotFoundError:
+            continue
+        except Exception as exc:
+            app.state.not_ready = f"index not loaded: {exc}"
+            log.error(app.state.not_ready)
+    if state is not None and interval:
+        state.watch_loop(stop, interval)
+
+
+class ReadinessGate:
+    """Until an index is loaded, answer 503 with Retry-After instead of failing: the
+    health, readiness and metrics endpoints (and static files) still answer."""
+
+    OPEN = ("/healthz", "/readyz", "/metrics", "/static/")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.OPEN):
+            await self.app(scope, receive, send)
+            return
+        application = scope["app"]
+        if getattr(application.state, "kb", None) is not None:
+            await self.app(scope, receive, send)
+            return
+        reason = getattr(application.state, "not_ready", None) or "starting up"
+        response = JSONResponse(
+            {"detail": f"the help center is not ready yet: {reason}"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+        await response(scope, receive, send)

@@ -12,6 +12,7 @@ from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex, current_version
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
+from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
 
@@ -22,6 +23,7 @@ class AppState:
     embedder: Embedder
     searcher: Searcher
     events: EventStore | None = None
+    metrics: Metrics | None = None
     index_error: str | None = None
     _categories: tuple[str, dict[str, dict[str, list[ArticleEntry]]]] | None = field(
         default=None, repr=False
@@ -55,22 +57,21 @@ class AppState:
         log.info("now serving index %s", index.version)
         return True
 
-    def watch_index(self, stop: threading.Event, interval: float = 1.0) -> threading.Thread:
-        def loop() -> None:
-            while not stop.wait(interval):
-                try:
-                    self.reload_if_changed()
-                except Exception as exc:  # never let the watcher die
-                    log.error("index watcher: %s", exc)
-
-        thread = threading.Thread(target=loop, name="kb-index-watch", daemon=True)
-        thread.start()
-        return thread
+    def watch_loop(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Swap to each newly published index until ``stop`` is set; never dies."""
+        while not stop.wait(interval):
+            try:
+                self.reload_if_changed()
+            except Exception as exc:
+                log.error("index watcher: %s", exc)
 
     def log_search(
         self, session_id: str, result: SearchResult, source: str, latency_ms: float
     ) -> str:
         """Record a search (never raises: logging must not break searching)."""
+        asked = result.fallback_from or result.lang
+        if self.metrics is not None:
+            self.metrics.observe_search(source, asked, result.answered)
         if self.events is None:
             return new_id()
         return self.events.record_search(
