@@ -19,6 +19,7 @@ from kb.events import VOTE_REASONS
 from kb.search import SearchResult
 from web.rendering import page_lang, render
 from web.security import check_csrf, csrf_token, session_id
+from web.structured import faq_jsonld
 
 router = APIRouter(include_in_schema=False)
 ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -34,6 +35,11 @@ def known_lang(request: Request, lang: str) -> str:
 
 def _search_id(value: str | None) -> str | None:
     return value if value and SEARCH_ID.match(value) else None
+
+
+def _base_url(request: Request) -> str:
+    """Absolute links (sitemap, structured data) start with the configured public URL."""
+    return (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
 
 
 def tracked_hits(result: SearchResult, search_id: str) -> list[dict[str, object]]:
@@ -130,7 +136,7 @@ def asset(request: Request, path: str) -> FileResponse:
 def sitemap(request: Request) -> Response:
     """Every published article in every language, with its translations as alternates."""
     state = request.app.state.kb
-    base = (state.settings.public_url or str(request.base_url)).rstrip("/")
+    base = _base_url(request)
     entries = []
     for article in sorted(state.index.articles.values(), key=lambda a: a.url):
         links = [article, *state.translations(article)]
@@ -151,7 +157,7 @@ def sitemap(request: Request) -> Response:
 
 @router.get("/robots.txt")
 def robots(request: Request) -> Response:
-    base = (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
+    base = _base_url(request)
     text = (
         "User-agent: *\nDisallow: /admin\nDisallow: /agent\nDisallow: /*/contact/go\n"
         f"Sitemap: {base}/sitemap.xml\n"
@@ -162,7 +168,7 @@ def robots(request: Request) -> Response:
 @router.get("/opensearch.xml")
 def opensearch(request: Request) -> Response:
     """Lets browsers add the help center as a search engine."""
-    base = (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
+    base = _base_url(request)
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">'
@@ -255,6 +261,7 @@ def article_page(
         voted=voted,
         reasons=VOTE_REASONS,
         canonical=article.url,
+        jsonld=faq_jsonld(article, state.index, _base_url(request)),
     )
 
 
