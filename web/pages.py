@@ -22,6 +22,7 @@ from web.security import check_csrf, csrf_token, session_id
 from web.structured import faq_jsonld
 
 router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).parent / "static"
 ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_COMMENT = 1000
@@ -61,6 +62,16 @@ def tracked_hits(result: SearchResult, search_id: str) -> list[dict[str, object]
 @router.get("/")
 def root(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/{page_lang(request)}/", status_code=307)
+
+
+@router.get("/widget.js")
+def widget() -> FileResponse:
+    """The embeddable search widget; see the comment at the top of the file."""
+    return FileResponse(
+        STATIC / "widget.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.get("/favicon.ico")
