@@ -203,6 +203,7 @@ def home(request: Request, lang: str) -> Response:
         category_names=state.category_names(lang),
         popular=state.popular(lang),
         alternates={other: f"/{other}/" for other in state.index.languages if other != lang},
+        canonical=f"{_base_url(request)}/{lang}/",
     )
 
 
@@ -225,6 +226,7 @@ def category_page(request: Request, lang: str, category: str) -> Response:
         category=category,
         articles=articles,
         category_names=state.category_names(lang),
+        canonical=f"{_base_url(request)}/{lang}/categories/{category}",
     )
 
 
@@ -271,7 +273,7 @@ def article_page(
         csrf=csrf_token(request),
         voted=voted,
         reasons=VOTE_REASONS,
-        canonical=article.url,
+        canonical=_base_url(request) + article.url,
         jsonld=faq_jsonld(article, state.index, _base_url(request)),
     )
 

@@ -169,3 +169,14 @@ def test_faq_articles_carry_faqpage_structured_data(client: TestClient) -> None:
     contact = JsonLd()
     contact.feed(client.get("/en/articles/contact-us").text)
     assert contact.blocks == []  # not question-and-answer: no FAQPage
+
+
+def test_pages_have_absolute_canonical_urls_and_results_are_not_indexed(
+    client: TestClient,
+) -> None:
+    for path in ("/en/", "/en/categories/returns", "/en/articles/returns"):
+        page = client.get(path).text
+        assert f'<link rel="canonical" href="http://testserver{path}">' in page, path
+        assert "noindex" not in page
+    results = client.get("/search", params={"q": "returns", "hl": "en"}).text
+    assert '<meta name="robots" content="noindex, follow">' in results
