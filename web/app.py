@@ -20,6 +20,7 @@ from kb.embeddings import Embedder, embedder_for
 from kb.errors import KBError, QueryError
 from kb.events import EventStore
 from kb.index import SearchIndex
+from kb.ratelimit import RateLimiter, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, pages
@@ -31,6 +32,12 @@ log = logging.getLogger("kb.web")
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER = Path(str(resources.files("fastapi_swagger") / "resources"))
+
+
+def rate_limiters(settings: Settings) -> dict[str, RateLimiter]:
+    """One limiter per configured budget; a budget left empty has none (no limit)."""
+    budgets = {"search": settings.rate_limit_search, "feedback": settings.rate_limit_feedback}
+    return {name: RateLimiter(rate) for name, text in budgets.items() if (rate := parse_rate(text))}
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -77,6 +84,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.signing_key = secret_key(settings)
+    app.state.rate_limiters = rate_limiters(settings)
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")
@@ -135,7 +143,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )
-        return render_error(request, exc.status_code, str(exc.detail))
+        page = render_error(request, exc.status_code, str(exc.detail))
+        page.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, WWW-Authenticate
+        return page
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
