@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 from kb.errors import QueryError
 from kb.suggest import Suggestion, SuggestResult, suggest
 from web.rendering import render
-from web.security import check_csrf, csrf_token, require_agent, session_id
+from web.security import AgentRoute, check_csrf, csrf_token, require_agent, session_id
 
-router = APIRouter()
+router = APIRouter(route_class=AgentRoute)
 MAX_MESSAGE = 10_000
 
 
