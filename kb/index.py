@@ -66,6 +66,15 @@ def current_version(index_dir: Path) -> Path | None:
     return folder if (folder / "manifest.json").is_file() else None
 
 
+def named_version(index_dir: Path) -> str | None:
+    """The version ``CURRENT`` names, complete or not (``current_version`` only returns
+    complete ones): lets the server say why it is not serving it."""
+    try:
+        return (index_dir / CURRENT).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     folder = current_version(index_dir)
     if folder is None:
@@ -204,6 +213,12 @@ class SearchIndex:
         )
         if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
             raise IndexMismatchError(f"index in {folder} is incomplete; rebuild it with `kb index`")
+        missing = sorted({c.lang for c in chunks} - set(lexical))
+        if missing:
+            raise IndexMismatchError(
+                f"index in {folder} is incomplete: no lexical index for {', '.join(missing)}; "
+                "rebuild it with `kb index`"
+            )
         index = cls(folder, manifest, articles, chunks, vectors, dense, lexical)
         drafts_file = folder / "drafts.json"
         if drafts_file.is_file():

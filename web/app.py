@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.embeddings import Embedder, embedder_for
@@ -145,6 +146,20 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             )
         page = render_error(request, exc.status_code, str(exc.detail))
         page.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, WWW-Authenticate
+        return page
+
+    @app.exception_handler(SQLAlchemyError)
+    def event_store_down(request: Request, exc: SQLAlchemyError) -> Response:
+        # reports read the event database; searching never waits for it (see kb.events)
+        log.error("event database error on %s: %s", request.url.path, exc)
+        message = (
+            "the event database is unavailable right now; searching still works and the "
+            "reports are back when it is"
+        )
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
+        page = render_error(request, 503, message)
+        page.headers["Retry-After"] = "30"
         return page
 
     @app.exception_handler(Exception)
