@@ -26,7 +26,13 @@ from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, pages
 from web.rendering import render_error
-from web.security import SecurityHeadersMiddleware, SessionMiddleware, secret_key
+from web.security import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    SessionMiddleware,
+    add_security_headers,
+    secret_key,
+)
 from web.state import AppState
 
 log = logging.getLogger("kb.web")
@@ -86,6 +92,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.signing_key = secret_key(settings)
     app.state.rate_limiters = rate_limiters(settings)
+    app.add_middleware(BodyLimitMiddleware)  # innermost: its 413 reaches the error pages
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")
@@ -165,7 +172,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
         if wants_json(request):
-            return JSONResponse({"detail": "internal error"}, status_code=500)
-        return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+            response: Response = JSONResponse({"detail": "internal error"}, status_code=500)
+        else:
+            response = HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+        return add_security_headers(response, request.url.path)
 
     return app
