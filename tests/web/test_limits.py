@@ -231,6 +231,15 @@ def test_every_state_changing_form_checks_its_csrf_token(app: FastAPI, site: Tes
             assert response.status_code in (403, 422), (url, csrf, response.status_code)
     events.flush()
     assert events.counts() == before
+    # the JSON API with a logged-in cookie: a cross-site form can only send text/plain
+    csrf = csrf_for(site, "/admin/login")
+    site.post("/admin/login", data={"token": AGENT, "csrf": csrf, "next": "/agent"})
+    forged = site.post(
+        "/api/suggest", content=b'{"message": "refund"}', headers={"Content-Type": "text/plain"}
+    )
+    assert forged.status_code == 422
+    assert "access-control-allow-origin" not in forged.headers
+    site.cookies.clear()
 
 
 def test_tokens_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
