@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = embedder or embedder_for(settings)
-        index = SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
+        index, why_not_current = SearchIndex.load_serving(
+            settings.index_dir, getattr(model, "fingerprint", None)
+        )
         searcher = Searcher(
             index,
             model,
@@ -68,7 +70,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             events.prune(settings.retention_days)
         except Exception as exc:  # an unreachable store must not stop the site
             log.error("could not prune old events: %s", exc)
-        state = AppState(settings, model, searcher, events)
+        state = AppState(settings, model, searcher, events, index_error=why_not_current)
+        if why_not_current:
+            log.error(why_not_current)
         app.state.kb = state
         stop = threading.Event()
         watcher = (

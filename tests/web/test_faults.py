@@ -151,3 +151,34 @@ def test_a_corrupt_new_index_version_is_refused_and_the_old_one_keeps_serving(
         for q in ["delivery cost", "kako vratiti proizvod"]:
             response = client.get("/api/search", params={"q": q})
             assert response.status_code == 200 and response.json()["results"]
+
+
+def test_a_server_started_on_a_corrupt_current_version_serves_the_previous_one(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+) -> None:
+    """A restart during a bad publish (CURRENT names a broken version) keeps the site up
+    on the newest version that loads, and says why."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(demo_settings.index_dir, index_dir, ignore=shutil.ignore_patterns("cache"))
+    live = current_version(index_dir)
+    assert live is not None
+    broken = live.parent / "99999999T000000-broken"
+    shutil.copytree(live, broken)
+    _truncate_vectors(broken)
+    (index_dir / CURRENT).write_text(broken.name)
+    settings = demo_settings.replace(
+        index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    )
+    with TestClient(create_app(settings, embedder)) as client:
+        health = client.get("/healthz").json()
+        assert health["index_version"] == live.name
+        assert (
+            broken.name in health["index_error"] and f"serving {live.name}" in health["index_error"]
+        )
+        assert client.get("/api/search", params={"q": "delivery cost"}).status_code == 200
+    _drop_manifest(live)  # nothing loadable left: refusing to start is the only honest answer
+    with pytest.raises(ValueError), TestClient(create_app(settings, embedder)):
+        pass  # the broken version's own error: "cannot reshape array ..." or similar
