@@ -226,8 +226,8 @@ def test_agent_logs_in_gets_suggestions_and_copies_a_reply(browser, staff) -> No
     expected = page.locator(".suggestion textarea.reply").first.input_value()
     with page.expect_response("**/agent/copy") as copied:
         button.click()
+        page.wait_for_function("() => document.querySelector('[data-copy]').textContent !== 'Copy'")
     assert copied.value.status == 204
-    assert button.inner_text() != "Copy", "the button says it copied"
     assert page.evaluate("navigator.clipboard.readText()") == expected
     assert expected.rstrip().split()[-1].startswith(base), "the reply ends with the link"
     assert problems == []
