@@ -295,3 +295,64 @@ def test_no_secret_reaches_the_logs(
     assert "event" in logged, "the outage was logged"
     for secret in (ADMIN, AGENT, password, "4111 1111 1111 1111"):
         assert secret not in logged
+
+
+def test_every_admin_and_agent_route_refuses_missing_wrong_expired_or_forged_credentials(
+    site: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All routes behind a token, found from the routers themselves: no credentials, a
+    wrong token, an agent's token on admin pages, an expired or forged login cookie are
+    all refused (401 for API clients, a redirect to the login page for browsers)."""
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    from web import admin, agent
+
+    protected = [
+        (method, route.path.replace("{lang}", "en").replace("{slug}", "returns"), role)
+        for router, role in ((admin.router, "admin"), (agent.router, "agent"))
+        for route in router.routes
+        for method in sorted(getattr(route, "methods", set()) - {"HEAD"})
+        if route.path not in ("/admin/login", "/admin/logout")
+    ]
+    assert len(protected) >= 8
+
+    def cookie(role: str, key: bytes, age: float = 0) -> str:
+        signer = TimestampSigner(key, salt="kb-admin")
+        monkeypatch.setattr(time, "time", lambda: real_time() - age)
+        try:
+            return signer.sign(role.encode()).decode()
+        finally:
+            monkeypatch.setattr(time, "time", real_time)
+
+    real_time = time.time
+    key = site.app.state.signing_key
+    refused_cookies = {
+        "expired": cookie("admin", key, age=13 * 3600),
+        "forged": cookie("admin", b"not-the-signing-key"),
+        "tampered": cookie("agent", key).replace("agent", "admin", 1),
+    }
+    site.cookies.set("kb_admin", cookie("admin", key, age=11 * 3600))  # the control: valid
+    assert site.get("/admin/articles", headers={"Accept": "application/json"}).status_code == 200
+    site.cookies.clear()
+    for method, path, role in protected:
+        attempts: dict[str, dict[str, str]] = {
+            "none": {},
+            "wrong token": {"Authorization": "Bearer not-a-token"},
+            "empty bearer": {"Authorization": "Bearer "},
+        }
+        if role == "admin":
+            attempts["agent on admin"] = AS_AGENT
+        for name, headers in attempts.items():
+            r = site.request(method, path, headers={**headers, "Accept": "application/json"})
+            assert r.status_code == 401, (method, path, name, r.status_code)
+        for name, value in refused_cookies.items():
+            site.cookies.set("kb_admin", value)
+            r = site.request(method, path, headers={"Accept": "application/json"})
+            site.cookies.clear()
+            assert r.status_code == 401, (method, path, name, r.status_code)
+        if method == "GET":
+            browser = site.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+            assert browser.status_code == 303
+            assert browser.headers["location"].startswith("/admin/login?next=")
