@@ -91,3 +91,21 @@ def test_killed_build_leaves_the_live_index_intact(
     assert current_version(workspace.index_dir).name == report.version != live.name
     rebuilt = SearchIndex.load(workspace.index_dir, embedder.fingerprint)
     assert rebuilt.article("en", "lockers") is not None
+
+
+def test_a_build_killed_between_writing_cache_files_never_mixes_vectors_up(
+    tmp_path: Path,
+) -> None:
+    """The embedding cache is two files replaced one after the other; a kill between the
+    two leaves new vectors beside old keys. That pair must load as an empty cache (costs
+    time) rather than hand chunks each other's vectors (silently wrong search)."""
+    import numpy as np
+
+    from indexer.cache import EmbeddingCache
+
+    first = EmbeddingCache(tmp_path, "model", 2)
+    first.save(["a", "b"], np.array([[1, 0], [0, 1]], dtype=np.float32))
+    assert EmbeddingCache(tmp_path, "model", 2).get("a").tolist() == [1, 0]
+    np.save(tmp_path / "model" / "vectors.npy", np.array([[0, 1], [1, 0]], dtype=np.float32))
+    reopened = EmbeddingCache(tmp_path, "model", 2)  # keys.json still the first build's
+    assert reopened.get("a") is None and reopened.get("b") is None
