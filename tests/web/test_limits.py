@@ -356,3 +356,20 @@ def test_every_admin_and_agent_route_refuses_missing_wrong_expired_or_forged_cre
             browser = site.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
             assert browser.status_code == 303
             assert browser.headers["location"].startswith("/admin/login?next=")
+
+
+def test_a_copy_with_a_junk_search_id_is_logged_without_it(app: FastAPI, site: TestClient) -> None:
+    """The copy form's search id comes back from the browser: anything but an id the log
+    handed out is dropped (a 64-character one did not fit PostgreSQL's column)."""
+    from kb import schema
+
+    csrf = csrf_for(site, "/agent", AS_AGENT)
+    copied = site.post(
+        "/agent/copy",
+        data={"csrf": csrf, "lang": "en", "slug": "returns", "search_id": "f" * 64},
+        headers={**AS_AGENT, "X-Requested-With": "fetch"},
+    )
+    assert copied.status_code == 204
+    events = app.state.kb.events
+    assert events.flush(10)
+    assert [c["search_id"] for c in events.rows(schema.copies)][-1] is None
