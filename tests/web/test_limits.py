@@ -34,17 +34,18 @@ ODD = {
 
 
 @pytest.fixture(scope="module")
-def app(
-    demo_settings: Settings,
-    demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> FastAPI:
+def limits_settings(
+    demo_settings: Settings, demo_build: BuildReport, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     db = tmp_path_factory.mktemp("limits") / "events.sqlite3"
-    settings = demo_settings.replace(
+    return demo_settings.replace(
         database_url=f"sqlite:///{db}", admin_token=ADMIN, agent_token=AGENT
     )
-    app = create_app(settings, embedder)
+
+
+@pytest.fixture(scope="module")
+def app(limits_settings: Settings, embedder: SentenceTransformerEmbedder) -> FastAPI:
+    app = create_app(limits_settings, embedder)
 
     def crash() -> None:
         raise RuntimeError("a bug")
@@ -179,7 +180,10 @@ def test_security_headers_on_every_kind_of_response(site: TestClient) -> None:
     )
 
 
-def test_cookies_are_httponly_samesite_and_secure_over_https(app: FastAPI) -> None:
+def test_cookies_are_httponly_samesite_and_secure_over_https(
+    limits_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    app = create_app(limits_settings, embedder)  # its own: a lifespan per TestClient
     with TestClient(app, base_url="https://help.example") as https:
         session = https.get("/en/").headers["set-cookie"]
         assert "kb_sid=" in session and "Secure" in session and "HttpOnly" in session
