@@ -156,13 +156,18 @@ def search(
 
 
 def ensure_index(settings: Settings, echo: Callable[[str], None] = _echo_err) -> None:
-    """Build the index when there is none or the articles changed since the last build."""
+    """Build the index when there is none, the articles changed since the last build, or
+    it was built by a kb whose on-disk format or chunking differs (it would be refused)."""
     from indexer.build import source_fingerprint
-    from kb.index import read_manifest
+    from kb.chunks import CHUNKING_VERSION
+    from kb.index import INDEX_FORMAT, read_manifest
 
     manifest = read_manifest(settings.index_dir)
-    if manifest is not None and manifest.get("source_fingerprint") == source_fingerprint(
-        settings.articles_dir
+    if (
+        manifest is not None
+        and manifest.get("source_fingerprint") == source_fingerprint(settings.articles_dir)
+        and manifest.get("format") == INDEX_FORMAT
+        and manifest.get("chunking_version") == CHUNKING_VERSION
     ):
         return
     echo("building the index from " + str(settings.articles_dir) + " ...")

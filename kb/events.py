@@ -142,6 +142,8 @@ class EventStore:
 
     # -- writing ---------------------------------------------------------------------
     def _enqueue(self, table: sa.Table, row: dict[str, Any]) -> None:
+        # PostgreSQL refuses NUL in text; a visitor's comment must not be able to poison a batch
+        row = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in row.items()}
         with self._pending_lock:
             self._pending += 1
         self._queue.put(_Write(table, row))
@@ -162,6 +164,18 @@ class EventStore:
                         break
             try:
                 self._write(batch)
+            except (sa.exc.DataError, sa.exc.IntegrityError) as exc:
+                # the data, not the database: retrying this batch forever would stop every
+                # later event being written, so write one by one and drop what is refused
+                self.errors += 1
+                log.error("event store refused a batch, writing it event by event: %s", exc)
+                remaining = self._write_singly(batch)
+                self._done(len(batch) - len(remaining))
+                batch = remaining
+                if batch:
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                continue
             except Exception as exc:  # keep the batch: the database may come back
                 self.errors += 1
                 log.error(
@@ -177,6 +191,18 @@ class EventStore:
             self._done(len(batch))
             batch = []
             backoff = 0.1
+
+    def _write_singly(self, batch: list[_Write]) -> list[_Write]:
+        """Write each event alone; drop (and log) those the database refuses. Returns the
+        events left when the database itself fails midway (kept for the retry)."""
+        for i, item in enumerate(batch):
+            try:
+                self._write([item])
+            except (sa.exc.DataError, sa.exc.IntegrityError) as exc:
+                log.error("dropping one %s event the database refuses: %s", item.table.name, exc)
+            except Exception:
+                return batch[i:]
+        return []
 
     def _done(self, n: int) -> None:
         with self._pending_lock:

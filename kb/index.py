@@ -66,6 +66,15 @@ def current_version(index_dir: Path) -> Path | None:
     return folder if (folder / "manifest.json").is_file() else None
 
 
+def named_version(index_dir: Path) -> str | None:
+    """The version ``CURRENT`` names, complete or not (``current_version`` only returns
+    complete ones): lets the server say why it is not serving it."""
+    try:
+        return (index_dir / CURRENT).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     folder = current_version(index_dir)
     if folder is None:
@@ -172,6 +181,37 @@ class SearchIndex:
         return cls.load_version(folder, model_fingerprint)
 
     @classmethod
+    def load_serving(
+        cls, index_dir: Path, model_fingerprint: str | None = None
+    ) -> tuple[SearchIndex, str | None]:
+        """The current version; when it cannot be loaded, the newest older version that can,
+        with the reason (so a restart during a bad publish keeps the site up and says why).
+        Raises the current version's error when no version loads."""
+        try:
+            return cls.load(index_dir, model_fingerprint), None
+        except Exception as exc:
+            first = exc
+        named = named_version(index_dir)
+        versions = index_dir / "versions"
+        older = (
+            sorted(
+                (p for p in versions.iterdir() if (p / "manifest.json").is_file()),
+                reverse=True,
+            )
+            if versions.is_dir()
+            else []
+        )
+        for folder in older:
+            if folder.name == named:
+                continue
+            try:
+                index = cls.load_version(folder, model_fingerprint)
+            except Exception:
+                continue
+            return index, f"index {named} not loaded: {first}; serving {folder.name}"
+        raise first
+
+    @classmethod
     def load_version(cls, folder: Path, model_fingerprint: str | None = None) -> SearchIndex:
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -211,6 +251,12 @@ class SearchIndex:
         )
         if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
             raise IndexMismatchError(f"index in {folder} is incomplete; rebuild it with `kb index`")
+        missing = sorted({c.lang for c in chunks} - set(lexical))
+        if missing:
+            raise IndexMismatchError(
+                f"index in {folder} is incomplete: no lexical index for {', '.join(missing)}; "
+                "rebuild it with `kb index`"
+            )
         index = cls(folder, manifest, articles, chunks, vectors, dense, lexical)
         drafts_file = folder / "drafts.json"
         if drafts_file.is_file():

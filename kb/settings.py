@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from kb.ratelimit import parse_rate
+
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
@@ -115,12 +117,28 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
     port: int = Field(8000, description="Port `kb serve` listens on.")
+    rate_limit_search: str = Field(
+        "120/minute",
+        description="Searches (page and `/api/search`) one client IP may make, e.g. "
+        "`60/minute`; empty or `0`: no limit. Counted per worker process.",
+    )
+    rate_limit_feedback: str = Field(
+        "10/minute",
+        description="Feedback votes one client IP may send, e.g. `10/minute`; empty or `0`: "
+        "no limit. Counted per worker process.",
+    )
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+")):
             raise ValueError("must be sqlite:///<path> or postgresql://user@host/database")
+        return value
+
+    @field_validator("rate_limit_search", "rate_limit_feedback")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)  # refused at start-up, with the setting named, not at first use
         return value
 
     @field_validator("default_lang")

@@ -59,6 +59,16 @@ def read_tsv(path: Path) -> list[list[str]]:
         return [row for row in csv.reader(f, delimiter="\t") if row and not row[0].startswith("#")]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_rate_limits() -> Iterator[None]:
+    """Production has rate limits on by default; the suite searches far faster than a
+    customer, so they are off (for uvicorn subprocesses too) unless a test turns them on."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KB_RATE_LIMIT_SEARCH", "0")
+        env.setenv("KB_RATE_LIMIT_FEEDBACK", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     return load_embedder()
@@ -91,7 +101,7 @@ def client(
 def kb_env(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> Settings:
     """KB_* variables pointing at the demo index, for CLI tests."""
     for key in list(os.environ):
-        if key.startswith("KB_"):
+        if key.startswith("KB_") and not key.startswith("KB_RATE_LIMIT_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("KB_ARTICLES_DIR", str(demo_settings.articles_dir))
     monkeypatch.setenv("KB_INDEX_DIR", str(demo_settings.index_dir))

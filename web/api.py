@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from kb.search import Hit
+from web.ratelimit import limiter
 from web.security import session_id
 
 router = APIRouter()
@@ -23,7 +24,13 @@ class SearchResponse(BaseModel):
     results: list[Hit]
 
 
-@router.get("/api/search", response_model=SearchResponse, tags=["search"])
+@router.get(
+    "/api/search",
+    response_model=SearchResponse,
+    tags=["search"],
+    dependencies=[Depends(limiter("search"))],
+    responses={429: {"description": "Too many searches from this client; see Retry-After."}},
+)
 def api_search(
     request: Request,
     q: Annotated[str, Query(description="The question, in plain words.", max_length=2000)],

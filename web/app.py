@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,18 +24,31 @@ from kb.errors import IndexNotFoundError, KBError, QueryError
 from kb.events import EventStore
 from kb.index import SearchIndex
 from kb.logs import configure_logging
+from kb.ratelimit import RateLimiter, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, contact, pages
 from web.metrics import Metrics, MetricsMiddleware
 from web.rendering import render_error
-from web.security import SecurityHeadersMiddleware, SessionMiddleware, secret_key
+from web.security import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    SessionMiddleware,
+    add_security_headers,
+    secret_key,
+)
 from web.state import AppState
 
 log = logging.getLogger("kb.web")
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER = Path(str(resources.files("fastapi_swagger") / "resources"))
+
+
+def rate_limiters(settings: Settings) -> dict[str, RateLimiter]:
+    """One limiter per configured budget; a budget left empty has none (no limit)."""
+    budgets = {"search": settings.rate_limit_search, "feedback": settings.rate_limit_feedback}
+    return {name: RateLimiter(rate) for name, text in budgets.items() if (rate := parse_rate(text))}
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -54,25 +68,30 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         except Exception as exc:  # an unreachable store must not stop the site
             log.error("could not prune old events: %s", exc)
 
-        def serve(index: SearchIndex) -> AppState:
+        def serve(index: SearchIndex, why_not_current: str | None = None) -> AppState:
             searcher = Searcher(
                 index,
                 model,
                 threshold_override=settings.answer_threshold,
                 max_query_chars=settings.max_query_chars,
             )
-            state = AppState(settings, model, searcher, events, metrics=metrics)
+            state = AppState(
+                settings, model, searcher, events, metrics=metrics, index_error=why_not_current
+            )
+            if why_not_current:
+                log.error(why_not_current)
             app.state.kb = state
             log.info("serving index %s", index.version)
             return state
 
-        def load() -> SearchIndex:
-            return SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
+        def load() -> tuple[SearchIndex, str | None]:
+            """The current version, or the newest that loads if it does not (and why)."""
+            return SearchIndex.load_serving(settings.index_dir, getattr(model, "fingerprint", None))
 
         stop = threading.Event()
         interval = settings.reload_interval
         try:
-            state: AppState | None = serve(load())
+            state: AppState | None = serve(*load())
         except IndexNotFoundError as exc:
             # not ready yet (an index job has not published one): answer 503 until it has
             log.warning("%s; not ready until an index is published", exc)
@@ -102,6 +121,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.signing_key = secret_key(settings)
     app.state.metrics = metrics
+    app.state.rate_limiters = rate_limiters(settings)
+    app.add_middleware(BodyLimitMiddleware)  # innermost: its 413 reaches the error pages
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ReadinessGate)
@@ -173,13 +194,31 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )
-        return render_error(request, exc.status_code, str(exc.detail))
+        page = render_error(request, exc.status_code, str(exc.detail))
+        page.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, WWW-Authenticate
+        return page
+
+    @app.exception_handler(SQLAlchemyError)
+    def event_store_down(request: Request, exc: SQLAlchemyError) -> Response:
+        # reports read the event database; searching never waits for it (see kb.events)
+        log.error("event database error on %s: %s", request.url.path, exc)
+        message = (
+            "the event database is unavailable right now; searching still works and the "
+            "reports are back when it is"
+        )
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
+        page = render_error(request, 503, message)
+        page.headers["Retry-After"] = "30"
+        return page
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
         if wants_json(request):
-            return JSONResponse({"detail": "internal error"}, status_code=500)
-        return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+            response: Response = JSONResponse({"detail": "internal error"}, status_code=500)
+        else:
+            response = HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+        return add_security_headers(response, request.url.path)
 
     return app
 
@@ -187,15 +226,15 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 def _watch(
     app: FastAPI,
     state: AppState | None,
-    load: Callable[[], SearchIndex],
-    serve: Callable[[SearchIndex], AppState],
+    load: Callable[[], tuple[SearchIndex, str | None]],
+    serve: Callable[[SearchIndex, str | None], AppState],
     stop: threading.Event,
     interval: float,
 ) -> None:
     """Wait for a first index if there was none, then follow newly published versions."""
     while state is None and not stop.wait(max(interval, 0.5)):
         try:
-            state = serve(load())
+            state = serve(*load())
             app.state.not_ready = None
         except IndexNotFoundError:
             continue

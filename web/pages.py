@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from kb.errors import QueryError
 from kb.events import VOTE_REASONS
 from kb.search import SearchResult
+from web.ratelimit import limiter
 from web.rendering import page_lang, render
 from web.security import check_csrf, csrf_token, session_id
 from web.structured import faq_jsonld
@@ -79,7 +80,7 @@ def favicon() -> RedirectResponse:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-@router.get("/search", response_class=HTMLResponse)
+@router.get("/search", response_class=HTMLResponse, dependencies=[Depends(limiter("search"))])
 def search_page(
     request: Request,
     q: Annotated[str, Query(max_length=2000)] = "",
@@ -278,7 +279,7 @@ def article_page(
     )
 
 
-@router.post("/{lang}/articles/{slug}/feedback")
+@router.post("/{lang}/articles/{slug}/feedback", dependencies=[Depends(limiter("feedback"))])
 def feedback(
     request: Request,
     lang: str,

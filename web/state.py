@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from kb.embeddings import Embedder
 from kb.events import EventStore, new_id
-from kb.index import ArticleEntry, SearchIndex, current_version
+from kb.index import ArticleEntry, SearchIndex, current_version, named_version
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
 from web.metrics import Metrics
@@ -38,13 +38,20 @@ class AppState:
         /healthz and the current one keeps serving.
         """
         folder = current_version(self.settings.index_dir)
-        if folder is None or folder.name == self.index.version:
+        if folder is None:
+            named = named_version(self.settings.index_dir)
+            if named and named != self.index.version:
+                self._refuse(
+                    named,
+                    "it has no manifest.json (incomplete: a build or copy that did not finish?)",
+                )
+            return False
+        if folder.name == self.index.version:
             return False
         try:
             index = SearchIndex.load_version(folder, getattr(self.embedder, "fingerprint", None))
         except Exception as exc:
-            self.index_error = f"index {folder.name} not loaded: {exc}"
-            log.error(self.index_error)
+            self._refuse(folder.name, str(exc))
             return False
         old = self.searcher
         self.searcher = Searcher(
@@ -56,6 +63,14 @@ class AppState:
         self.index_error = None
         log.info("now serving index %s", index.version)
         return True
+
+    def _refuse(self, version: str, why: str) -> None:
+        """Keep serving the loaded version and say why on /healthz (logged once per reason,
+        not on every check)."""
+        error = f"index {version} not loaded: {why}"
+        if error != self.index_error:
+            log.error("%s; still serving %s", error, self.index.version)
+        self.index_error = error
 
     def watch_loop(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Swap to each newly published index until ``stop`` is set; never dies."""

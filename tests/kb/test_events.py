@@ -213,3 +213,23 @@ def test_store_down_keeps_events_and_reports_it() -> None:
     assert not store.flush(timeout=1.0)  # kept for retry, not written, nothing raised
     assert store.errors >= 1
     store.close(timeout=0.5)
+
+
+def test_an_event_the_database_refuses_does_not_block_the_others(
+    store_url: tuple[str, dict],
+) -> None:
+    """One feedback comment with a NUL byte (PostgreSQL refuses those) or one malformed
+    event used to be retried forever with its whole batch, and nothing after it was ever
+    written. NUL is removed on the way in; anything else refused is dropped alone."""
+    url, extra = store_url
+    store = open_store(url, extra)
+    store.record_vote(session_id="s", lang="en", slug="x", helpful=False, comment="a\x00b")
+    store.record_click(session_id="s", lang=None, slug="x", search_id=None)  # type: ignore[arg-type]
+    record(store, 3)
+    assert store.flush(15), "the events after the refused one are written"
+    assert store.counts() == {"searches": 3, "clicks": 0, "votes": 1, "copies": 0, "contacts": 0}
+    [vote] = store.rows(schema.votes)
+    assert vote["comment"] == "ab"
+    record(store, 2)
+    assert store.flush(15) and store.counts()["searches"] == 5
+    store.close()
