@@ -9,6 +9,7 @@ Content-Security-Policy: escaping must hold on its own, the CSP is the second wa
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -95,13 +96,17 @@ class Audit(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self._in_script = False
+        self._data_block = False  # <script type="application/ld+json">: data, not code
+        self._script_text: list[str] = []
         self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag == "script":
             self._in_script = True
-            if values.get("src") not in ALLOWED_SCRIPTS:
+            self._data_block = values.get("type", "").lower() == "application/ld+json"
+            self._script_text = []
+            if values.get("src") not in ALLOWED_SCRIPTS and not self._data_block:
                 self.problems.append(f"script tag {attrs}")
         if tag in FORBIDDEN_TAGS:
             self.problems.append(f"<{tag}> {attrs}")
@@ -126,10 +131,17 @@ class Audit(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
-            self._in_script = False
+            if self._data_block:  # structured data is never run, but must stay one JSON value
+                try:
+                    json.loads("".join(self._script_text))
+                except ValueError:
+                    self.problems.append(f"broken JSON-LD {''.join(self._script_text)[:60]!r}")
+            self._in_script = self._data_block = False
 
     def handle_data(self, data: str) -> None:
-        if self._in_script and data.strip():
+        if self._in_script and self._data_block:
+            self._script_text.append(data)
+        elif self._in_script and data.strip():
             self.problems.append(f"inline script {data[:60]!r}")
         self.text.append(data)
 
