@@ -8,11 +8,12 @@ import time
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.errors import QueryError
 from web.pages import known_lang, tracked_hits
+from web.ratelimit import limiter
 from web.rendering import render
 from web.security import session_id
 
@@ -36,7 +37,9 @@ def channels(request: Request, lang: str, q: str) -> list[dict[str, str]]:
     return out
 
 
-@router.get("/{lang}/contact", response_class=HTMLResponse)
+@router.get(
+    "/{lang}/contact", response_class=HTMLResponse, dependencies=[Depends(limiter("search"))]
+)
 def contact(request: Request, lang: str, q: Message = "") -> Response:
     state = request.app.state.kb
     lang = known_lang(request, lang)
@@ -65,7 +68,7 @@ def contact(request: Request, lang: str, q: Message = "") -> Response:
     )
 
 
-@router.get("/{lang}/contact/go")
+@router.get("/{lang}/contact/go", dependencies=[Depends(limiter("feedback"))])
 def go(
     request: Request,
     lang: str,
