@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -19,9 +18,8 @@ import sqlalchemy as sa
 
 from indexer.build import BuildReport
 from kb.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import PG_URL, ROOT, pg_url
 
-PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 UNIT = ROOT / "deploy" / "helpcenter.service"
 CONTAINERFILE = ROOT / "deploy" / "Containerfile"
 
@@ -52,23 +50,6 @@ def test_the_recipes_run_the_readmes_command_with_real_settings() -> None:
         assert not any(secret in line for line in settings_lines), secret
 
 
-@pytest.fixture
-def pg_schema() -> str:
-    name = f"kb_deploy_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {name}"))
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable: {exc}")
-    yield name
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
-    engine.dispose()
-
-
 def test_the_units_command_serves_two_workers_on_postgresql(
     demo_settings: Settings, demo_build: BuildReport, pg_schema: str, tmp_path: Path
 ) -> None:
@@ -80,7 +61,7 @@ def test_the_units_command_serves_two_workers_on_postgresql(
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env.update(unit_environment())
     env.update(
-        KB_DATABASE_URL=f"{PG_URL}?options=-csearch_path%3D{pg_schema}",
+        KB_DATABASE_URL=pg_url(pg_schema),
         KB_INDEX_DIR=str(demo_settings.index_dir),
         KB_PORT=str(port),
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),

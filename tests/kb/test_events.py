@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +13,7 @@ from alembic.operations import Operations
 from kb import schema
 from kb.events import EventStore
 from kb.settings import Settings
-
-PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.conftest import PG_URL
 
 
 def _pg_engine(search_path: str) -> sa.Engine:
@@ -26,24 +22,11 @@ def _pg_engine(search_path: str) -> sa.Engine:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict]]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, dict]:
     """(url, engine kwargs): a fresh SQLite file, or a fresh schema on the real PostgreSQL."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'events.sqlite3'}", {}
-        return
-    schema_name = f"kb_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = _pg_engine("public")
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema_name}"))
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable: {exc}")
-    yield PG_URL, {"schema": schema_name}
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema_name} CASCADE"))
-    admin.dispose()
+        return f"sqlite:///{tmp_path / 'events.sqlite3'}", {}
+    return PG_URL, {"schema": request.getfixturevalue("pg_schema")}
 
 
 def open_store(url: str, extra: dict, **kwargs: object) -> EventStore:

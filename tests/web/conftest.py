@@ -1,9 +1,13 @@
-"""A help center written by an attacker: every hostile payload in an article's front
-matter, headings, body and lists, built into a real index once per test session."""
+"""Fixtures for the web tests: the real Chromium, and a help center written by an
+attacker (every hostile payload in an article's front matter, headings, body and lists,
+built into a real index once per test session)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,16 @@ from kb.settings import Settings
 from tests.conftest import write
 from tests.web.hostile import PAYLOADS
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"  # kept for people
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 HOSTILE_ADMIN = "hostile-admin-token"
 HOSTILE_AGENT = "hostile-agent-token"
 
@@ -50,3 +64,19 @@ def hostile_settings(
     report = build_index(settings, embedder, quiet=True)
     assert report.articles == len(PAYLOADS), report.problems
     return settings
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright (never a downloaded browser); required in CI."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()

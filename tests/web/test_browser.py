@@ -3,10 +3,7 @@ server on loopback. Screenshots land in `var/screenshots/` for a human to look a
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -15,19 +12,10 @@ from indexer.build import BuildReport
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import live_server
+from tests.web.conftest import SHOTS
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -36,20 +24,6 @@ def base_url(
 ) -> Iterator[str]:
     with live_server(create_app(demo_settings, embedder)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_customer_asks_in_croatian_and_lands_on_the_section(browser, base_url: str) -> None:

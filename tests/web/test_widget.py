@@ -3,11 +3,6 @@ through the public API, with CORS limited to the configured origins."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -17,12 +12,8 @@ from indexer.build import BuildReport
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import live_server
+from tests.web.conftest import SHOTS
 from web.app import create_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]  # fmt: skip
 
 
 def company_site(help_center: dict[str, str]) -> FastAPI:
@@ -61,20 +52,6 @@ def test_cors_admits_only_configured_origins(
         widget = client.get("/widget.js")
         assert widget.headers["content-type"].startswith("text/javascript")
         assert ".innerHTML" not in widget.text  # results are set as text, never as markup
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.browser

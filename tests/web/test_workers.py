@@ -16,24 +16,20 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from indexer.build import BuildReport, build_index
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.events import EventStore
 from kb.settings import Settings
-from tests.conftest import write
+from tests.conftest import pg_url, write
 
 AGENT_TOKEN = "load-test-agent-token"
-PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 QUERIES = [
     "kako vratiti proizvod",
     "delivery cost",
@@ -47,23 +43,10 @@ QUERIES = [
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'events.sqlite3'}"
-        return
-    schema_name = f"kb_workers_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema_name}"))
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable: {exc}")
-    yield f"{PG_URL}?options=-csearch_path%3D{schema_name}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema_name} CASCADE"))
-    engine.dispose()
+        return f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    return pg_url(request.getfixturevalue("pg_schema"))
 
 
 def free_port() -> int:
