@@ -3,10 +3,12 @@ as content gaps; admin pages are locked without the token."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from click.testing import Result
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
@@ -197,11 +199,9 @@ def test_dashboard_page_has_figures_chart_and_a_csv_per_table(fed: TestClient) -
     assert admin_get(fed, "/admin?days=0").status_code == 422
 
 
-def test_kb_stats_prints_the_dashboards_figures(
-    fed: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import json
-
+@pytest.fixture
+def cli(fed: TestClient, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """The `kb` command reading the same event store and index as the fed app."""
     from typer.testing import CliRunner
 
     from kb.cli import app
@@ -210,17 +210,23 @@ def test_kb_stats_prints_the_dashboards_figures(
     monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("KB_INDEX_DIR", str(settings.index_dir))
     runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_kb_stats_prints_the_dashboards_figures(
+    fed: TestClient, cli: Callable[..., Result]
+) -> None:
     web = admin_get(fed, "/admin?format=json").json()
-    result = runner.invoke(app, ["stats", "--format", "json"])
+    result = cli("stats", "--format", "json")
     assert result.exit_code == 0, result.output
-    cli = json.loads(result.stdout)
+    printed = json.loads(result.stdout)
     for key in ("searches", "sessions", "success_rate", "helpful_pct", "effort"):
-        assert cli[key] == web[key], key
-    table = runner.invoke(app, ["stats", "--no-gaps"])
+        assert printed[key] == web[key], key
+    table = cli("stats", "--no-gaps")
     assert "Search success rate %" in table.stdout and "Top queries" in table.stdout
-    csv_out = runner.invoke(app, ["stats", "--no-gaps", "--table", "languages"])
+    csv_out = cli("stats", "--no-gaps", "--table", "languages")
     assert csv_out.stdout.startswith("lang,searches,share_pct,unanswered_pct")
-    assert runner.invoke(app, ["stats", "--table", "nope", "--no-gaps"]).exit_code == 2
+    assert cli("stats", "--table", "nope", "--no-gaps").exit_code == 2
 
 
 def test_admin_pages_need_the_token(fed: TestClient) -> None:
@@ -263,29 +269,17 @@ def test_admin_is_off_without_a_configured_token(client: TestClient) -> None:
     assert client.get("/admin/gaps").status_code == 404
 
 
-def test_kb_gaps_and_prune_commands_read_the_same_store(
-    fed: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import json
-
-    from typer.testing import CliRunner
-
-    from kb.cli import app
-
-    settings = fed.app.state.kb.settings
-    monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("KB_INDEX_DIR", str(settings.index_dir))
-    runner = CliRunner()
-    result = runner.invoke(app, ["gaps", "--lang", "en", "--format", "json"])
+def test_kb_gaps_and_prune_commands_read_the_same_store(cli: Callable[..., Result]) -> None:
+    result = cli("gaps", "--lang", "en", "--format", "json")
     assert result.exit_code == 0, result.output
     topics = json.loads(result.stdout)
     assert topics and {t["lang"] for t in topics} == {"en"}
     assert any("refurbished" in t["representative"].lower() for t in topics)
-    table = runner.invoke(app, ["gaps", "--since", "7"])
+    table = cli("gaps", "--since", "7")
     assert "searches" in table.stdout
-    pruned = runner.invoke(app, ["events", "prune", "--days", "90"])
+    pruned = cli("events", "prune", "--days", "90")
     assert pruned.exit_code == 0 and "searches: 0 deleted" in pruned.stdout
-    assert runner.invoke(app, ["gaps", "--format", "xml"]).exit_code == 2
+    assert cli("gaps", "--format", "xml").exit_code == 2
 
 
 def test_synonym_suggestions_come_from_reformulations(
