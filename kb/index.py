@@ -25,7 +25,7 @@ import numpy as np
 
 from kb.chunks import CHUNKING_VERSION, Chunk
 from kb.errors import IndexMismatchError, IndexNotFoundError
-from kb.lexical import LexicalIndex
+from kb.lexical import Analyzer, LexicalIndex
 
 INDEX_FORMAT = 1
 CURRENT = "CURRENT"
@@ -54,6 +54,19 @@ class ArticleEntry:
     @property
     def url(self) -> str:
         return f"/{self.lang}/articles/{self.slug}"
+
+
+def _heading_terms(chunks: list[Chunk]) -> list[frozenset[str]]:
+    """Each chunk's analysed heading, once per load instead of once per query and
+    candidate (the search's heading bonus compares it with the query's terms)."""
+    seen: dict[tuple[str, str], frozenset[str]] = {}
+    out = []
+    for c in chunks:
+        key = (c.lang, c.heading)
+        if key not in seen:
+            seen[key] = frozenset(Analyzer(c.lang).terms(c.heading))
+        out.append(seen[key])
+    return out
 
 
 def current_version(index_dir: Path) -> Path | None:
@@ -152,6 +165,11 @@ class SearchIndex:
         self.lexical = lexical
         self.languages = tuple(sorted({a.lang for a in articles}))
         self.chunk_article = [(c.lang, c.slug) for c in chunks]
+        # position of each chunk in its language's lexical index (-1: none)
+        self.lexical_position = np.full(len(chunks), -1, dtype=np.int64)
+        for lex in lexical.values():
+            self.lexical_position[lex.chunk_ids] = np.arange(len(lex.chunk_ids))
+        self.heading_terms = _heading_terms(chunks)
         self.drafts: dict[tuple[str, str], ArticleEntry] = {}
         self._sections: dict[tuple[str, str, str | None], str] | None = None
 
@@ -180,8 +198,9 @@ class SearchIndex:
         if model_fingerprint is not None and model.get("fingerprint") != model_fingerprint:
             raise IndexMismatchError(
                 f"index in {folder} was built with model {model.get('name')!r} "
-                f"({model.get('fingerprint')}), but the configured model differs; "
-                "rebuild with `kb index` or set KB_MODEL to the model it was built with"
+                f"({model.get('fingerprint')}, backend {model.get('backend', 'torch')}), but "
+                f"the configured model gives {model_fingerprint}; rebuild with `kb index` or "
+                "set KB_MODEL / KB_BACKEND to what it was built with"
             )
         articles = [
             ArticleEntry(**{**a, "toc": [tuple(t) for t in a["toc"]]})
