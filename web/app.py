@@ -39,7 +39,10 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        model = embedder or embedder_for(settings)
+        # a query is one short text: one thread per call, the requests are the parallelism
+        # (more threads per call oversubscribe the cores once several requests run)
+        threads = settings.embed_threads or 1
+        model = embedder or embedder_for(settings.replace(embed_threads=threads))
         index = SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
         searcher = Searcher(
             index,
