@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -61,9 +62,9 @@ def with_repeats(distinct: list[str], n: int, repeat_share: float, seed: int = 1
     popularity over 30 head queries), the rest are fresh: a help center's search log
     is head-heavy ("reset password" again and again)."""
     rng = random.Random(seed)
-    head = distinct[:30]
+    head = distinct[: min(30, len(distinct) // 2 or 1)]
     weights = [1 / (rank + 1) for rank in range(len(head))]
-    tail = iter(distinct[len(head) :] * 10)
+    tail = itertools.cycle(distinct[len(head) :] or distinct)
     return [
         rng.choices(head, weights)[0] if rng.random() < repeat_share else next(tail)
         for _ in range(n)

@@ -57,7 +57,7 @@ def _env(args: argparse.Namespace, index: Path, **extra: str) -> dict[str, str]:
     env.update(
         KB_INDEX_DIR=str(index),
         KB_BACKEND=args.backend,
-        KB_MODEL_CACHE_DIR=str(args.out / "models"),
+        KB_MODEL_CACHE_DIR=str(args.models),
         KB_DATABASE_URL=f"sqlite:///{args.out / 'events.sqlite3'}",
         KB_RELOAD_INTERVAL="0",
         **extra,
@@ -231,12 +231,12 @@ def run(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
     out: Path = args.out
     articles = out / "corpus"
-    limit = 30 if args.quick else None
+    limit = args.articles or None
     n_articles = subset(args.corpus, articles, 1.0, limit)
     index = out / "index-full"
     shutil.rmtree(index, ignore_errors=True)
     # the one-off ONNX export is not part of a build's cost: do it before the clock starts
-    embedder = load_embedder(backend=args.backend, cache_dir=out / "models")
+    embedder = load_embedder(backend=args.backend, cache_dir=args.models)
     print(f"full build of {n_articles} articles ({args.backend}) ...", file=sys.stderr)
     full = build(args, articles, index)
     version = _version(index)
@@ -289,11 +289,11 @@ def run(args: argparse.Namespace) -> list[Row]:
 
     torch.set_num_threads(1)
     torch_floor = floor(index, mixed, lambda q: torch_model.encode(q, normalize_embeddings=True))
-    query_embedder = load_embedder(backend=args.backend, cache_dir=out / "models", threads=1)
+    query_embedder = load_embedder(backend=args.backend, cache_dir=args.models, threads=1)
     backend_floor = floor(index, mixed, query_embedder.encode)
     g = f"query latency over HTTP ({len(mixed)} requests, {args.repeat_share:.0%} repeats)"
     startups, rss = [], []
-    for clients in (1, 8):
+    for clients in (1, 8) if not args.smoke else (8,):
         with server(args, index, args.workers) as srv:
             startups.append(srv["startup_s"])
             rss.append(srv["rss_mb"])
@@ -330,19 +330,20 @@ def run(args: argparse.Namespace) -> list[Row]:
                     "≥150",
                 )
             )
-    no_repeat = distinct[: args.requests]
-    with server(args, index, args.workers) as srv:
-        startups.append(srv["startup_s"])
-        rss.append(srv["rss_mb"])
-        result = load(srv["base"], no_repeat, 8, out)
-    rows.append(
-        Row(
-            "throughput (8 clients, separate process)",
-            "req/s, no repeats",
-            len(no_repeat) / result["wall_s"],
-            "req/s",
+    if not args.smoke:
+        no_repeat = distinct[: args.requests]
+        with server(args, index, args.workers) as srv:
+            startups.append(srv["startup_s"])
+            rss.append(srv["rss_mb"])
+            result = load(srv["base"], no_repeat, 8, out)
+        rows.append(
+            Row(
+                "throughput (8 clients, separate process)",
+                "req/s, no repeats",
+                len(no_repeat) / result["wall_s"],
+                "req/s",
+            )
         )
-    )
     rows += [
         Row(
             "server",
@@ -363,7 +364,7 @@ def run(args: argparse.Namespace) -> list[Row]:
 
     # scaling: subsets built from scratch; dense search exact vs HNSW up to ×4 (synthetic)
     curve: list[tuple[str, Path]] = []
-    for fraction in (0.1, 0.5):
+    for fraction in (0.1, 0.5) if not args.smoke else ():
         sub_articles, sub_index = out / f"corpus-{fraction}", out / f"index-{fraction}"
         shutil.rmtree(sub_index, ignore_errors=True)
         n = subset(articles, sub_articles, fraction)
@@ -416,7 +417,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
-    parser.add_argument("--quick", action="store_true", help="30 articles: a smoke run")
+    parser.add_argument("--quick", action="store_true", help="30 articles, few queries")
+    parser.add_argument(
+        "--smoke", action="store_true", help="quicker still: one server run, no subset builds"
+    )
+    parser.add_argument("--articles", type=int, default=0, help="use only the first N articles")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=Path(os.environ.get("KB_MODEL_CACHE_DIR", ROOT / "var" / "models")),
+        help="where the ONNX export is kept (made once)",
+    )
     parser.add_argument("--backend", default=os.environ.get("KB_BACKEND", "onnx"))
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--queries", type=int, default=400, help="distinct queries")
@@ -426,9 +437,12 @@ def main(argv: list[str] | None = None) -> None:
         "--encode-sample", type=int, default=1500, help="chunk texts for the bare-encode baseline"
     )
     args = parser.parse_args(argv)
-    if args.quick:
+    if args.quick or args.smoke:
         args.queries, args.requests, args.encode_sample = 40, 40, 100
-    args.out = args.out.resolve()
+        args.articles = args.articles or 30
+    if args.smoke:
+        args.queries, args.requests, args.encode_sample, args.workers = 16, 16, 16, 1
+    args.out, args.models = args.out.resolve(), args.models.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows = run(args)
