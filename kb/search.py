@@ -13,8 +13,10 @@ Croatian text as alike, so Croatian leans on the lexical side.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from threading import Lock
 from typing import Any
 
@@ -91,6 +93,13 @@ class SearchResult:
     hits: list[Hit]
     threshold: float
     fallback_from: str | None = None  # the asked language had no answer; these are another's
+
+    @cached_property
+    def json(self) -> bytes:
+        """The HTTP API's body, serialised once: a cached result is served many times."""
+        return json.dumps(
+            self.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode("utf-8")
 
     def to_dict(self) -> dict[str, Any]:
         return {
