@@ -232,11 +232,16 @@ def run(args: argparse.Namespace) -> list[Row]:
     out: Path = args.out
     articles = out / "corpus"
     limit = args.articles or None
-    n_articles = subset(args.corpus, articles, 1.0, limit)
     index = out / "index-full"
-    shutil.rmtree(index, ignore_errors=True)
     # the one-off ONNX export is not part of a build's cost: do it before the clock starts
     embedder = load_embedder(backend=args.backend, cache_dir=args.models)
+    torch_model = load_embedder(backend="torch")._model
+    if args.reuse_index and (index / "CURRENT").is_file():
+        rows += [Row("(builds skipped: --reuse-index)", "index reused from", 0, str(index))]
+        version = _version(index)
+        return rows + serving(args, index, embedder, torch_model)
+    n_articles = subset(args.corpus, articles, 1.0, limit)
+    shutil.rmtree(index, ignore_errors=True)
     print(f"full build of {n_articles} articles ({args.backend}) ...", file=sys.stderr)
     full = build(args, articles, index)
     version = _version(index)
@@ -247,7 +252,6 @@ def run(args: argparse.Namespace) -> list[Row]:
     started = time.perf_counter()
     embedder.encode(sample, batch_size=64)
     bare_backend = len(sample) / (time.perf_counter() - started)
-    torch_model = load_embedder(backend="torch")._model
     started = time.perf_counter()
     torch_model.encode(sample, batch_size=64, normalize_embeddings=True)
     bare_torch = len(sample) / (time.perf_counter() - started)
@@ -279,15 +283,27 @@ def run(args: argparse.Namespace) -> list[Row]:
             "≤3 s, ≤5%",
         ),
     ]
+    rows += serving(args, index, embedder, torch_model)
+    return rows + scaling(args, articles, index, embedder)
+
+
+def serving(args: argparse.Namespace, index: Path, embedder: Any, torch_model: Any) -> list[Row]:
+    """HTTP latency and throughput against the floor, start-up, memory, index size."""
+    rows: list[Row] = []
+    out = args.out
     version = _version(index)
     size = sum(f.stat().st_size for f in version.rglob("*") if f.is_file()) / 2**20
 
     distinct = queries(version, args.queries)
     mixed = with_repeats(distinct, args.requests, args.repeat_share)
     # floors with one thread per call, as the server runs (the best setting on 2 cores)
+    import faiss
     import torch
 
+    from kb.embeddings import load_embedder
+
     torch.set_num_threads(1)
+    faiss.omp_set_num_threads(1)
     torch_floor = floor(index, mixed, lambda q: torch_model.encode(q, normalize_embeddings=True))
     query_embedder = load_embedder(backend=args.backend, cache_dir=args.models, threads=1)
     backend_floor = floor(index, mixed, query_embedder.encode)
@@ -362,7 +378,18 @@ def run(args: argparse.Namespace) -> list[Row]:
         Row("server", "index size on disk (one version)", size, "MB"),
     ]
 
-    # scaling: subsets built from scratch; dense search exact vs HNSW up to ×4 (synthetic)
+    return rows
+
+
+def scaling(args: argparse.Namespace, articles: Path, index: Path, embedder: Any) -> list[Row]:
+    """Subsets built from scratch; dense search exact vs HNSW up to ×4 (synthetic)."""
+    from kb.embeddings import load_embedder
+
+    rows: list[Row] = []
+    out = args.out
+    version = _version(index)
+    distinct = queries(version, args.queries)
+    query_embedder = load_embedder(backend=args.backend, cache_dir=args.models, threads=1)
     curve: list[tuple[str, Path]] = []
     for fraction in (0.1, 0.5) if not args.smoke else ():
         sub_articles, sub_index = out / f"corpus-{fraction}", out / f"index-{fraction}"
@@ -420,6 +447,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="30 articles, few queries")
     parser.add_argument(
         "--smoke", action="store_true", help="quicker still: one server run, no subset builds"
+    )
+    parser.add_argument(
+        "--reuse-index",
+        action="store_true",
+        help="serve the index a previous run built in --out: HTTP figures only, no builds",
     )
     parser.add_argument("--articles", type=int, default=0, help="use only the first N articles")
     parser.add_argument(
