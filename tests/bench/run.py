@@ -128,6 +128,7 @@ def server(args: argparse.Namespace, index: Path, workers: int) -> Iterator[dict
         port = s.getsockname()[1]
     cmd = [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory"]
     cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    cmd += ["--http", "web.nodelay:HTTP"]  # as README's several-workers command
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=_env(args, index), cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
