@@ -4,7 +4,8 @@ With several workers uvicorn binds the listening socket itself, with protocol nu
 and asyncio only turns Nagle's algorithm off for sockets that say IPPROTO_TCP. Responses
 go out as two writes (head, then body), so the body waited for the client's delayed ACK:
 +40 ms on every request over a kept-alive connection (measured: /healthz 1 ms with one
-worker, 44 ms with two). Use it with ``uvicorn ... --workers 2 --http web.nodelay:HTTP``.
+worker, 44 ms with two; uvicorn issue Kludex/uvicorn#3149, still open). Use it with
+``uvicorn web.app:create_app --factory --workers 2 --http web.nodelay:HTTP``.
 """
 
 from __future__ import annotations
