@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,15 @@ def update_manifest(index_dir: Path, changes: dict[str, Any]) -> dict[str, Any]:
     return manifest
 
 
+def _records(items: Sequence[Any]) -> list[dict[str, Any]]:
+    """Dataclasses as shallow dicts for JSON (same output as ``asdict``, whose deep copy
+    took ~0.9 s for 20k chunks: a third of an incremental build)."""
+    if not items:
+        return []
+    names = [f.name for f in fields(items[0])]
+    return [{name: getattr(item, name) for name in names} for item in items]
+
+
 def write_version(
     folder: Path,
     manifest: dict[str, Any],
@@ -113,13 +123,13 @@ def write_version(
     """Write every file of one version; the manifest last, as the 'complete' marker."""
     folder.mkdir(parents=True, exist_ok=False)
     (folder / "drafts.json").write_text(
-        json.dumps([asdict(a) for a in drafts or []], ensure_ascii=False), encoding="utf-8"
+        json.dumps(_records(drafts or []), ensure_ascii=False), encoding="utf-8"
     )
     (folder / "articles.json").write_text(
-        json.dumps([asdict(a) for a in articles], ensure_ascii=False), encoding="utf-8"
+        json.dumps(_records(articles), ensure_ascii=False), encoding="utf-8"
     )
     (folder / "chunks.json").write_text(
-        json.dumps([asdict(c) for c in chunks], ensure_ascii=False), encoding="utf-8"
+        json.dumps(_records(chunks), ensure_ascii=False), encoding="utf-8"
     )
     np.save(folder / "vectors.npy", vectors)
     faiss.write_index(dense, str(folder / "dense.faiss"))
