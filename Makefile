@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint index clean
+.PHONY: install serve test lint index bench clean
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ index: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Speed against the physical floor on the ms-office-support corpus (docs/performance.md);
+# BENCH_ARGS="--quick" for a smoke run, "--corpus PATH", "--out DIR", "--backend onnx-int8".
+bench: install
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check kb indexer web tests

@@ -69,9 +69,12 @@ def _embed(
         else:
             vectors[i] = cached
     bar = tqdm(total=len(missing), desc="embedding", unit="chunk", disable=quiet or not missing)
+    # longest first across the whole build, not just within one call: batches of alike
+    # lengths waste little on padding, and the slowest batches show in the bar early
+    missing.sort(key=lambda i: -len(texts[i]))
+    prefix = getattr(embedder, "passage_prefix", "")
     for start in range(0, len(missing), batch * 4):
         ids = missing[start : start + batch * 4]
-        prefix = getattr(embedder, "passage_prefix", "")
         vectors[ids] = embedder.encode([prefix + texts[i] for i in ids], batch_size=batch)
         bar.update(len(ids))
     bar.close()
@@ -244,6 +247,7 @@ def build_index(
             "name": embedder.name,
             "fingerprint": getattr(embedder, "fingerprint", embedder.name),
             "dimension": embedder.dimension,
+            "backend": getattr(embedder, "backend", "torch"),
         },
         "index_kind": kind,
         "articles": len(entries),

@@ -233,6 +233,8 @@ def serve(
         port=settings.port,
         workers=settings.workers if settings.workers > 1 else None,
         factory=settings.workers > 1,
+        # several workers: Nagle off on every connection, or each response waits ~40 ms
+        http="web.nodelay:HTTP" if settings.workers > 1 else "auto",
         log_config=logging_config(settings),
         timeout_graceful_shutdown=20,
     )

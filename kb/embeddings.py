@@ -8,6 +8,7 @@ run time: the hub is switched off before the libraries are imported.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,9 @@ import numpy as np
 
 from kb.errors import ConfigError
 from kb.settings import DEFAULT_MODEL, Settings
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+DEFAULT_CACHE_DIR = Path("var/models")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -52,6 +56,24 @@ def model_path(model: str) -> Path:
     return path.resolve()
 
 
+def default_threads() -> int:
+    """Threads per model call: the cores this process may use, at most 4 (MiniLM gains
+    nothing beyond that)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def _prefix_tag(query_prefix: str, passage_prefix: str) -> str:
+    # e5-style models expect "query: " / "passage: "; the fingerprint covers them, so an
+    # index built with other prefixes is refused like one built with another model
+    if not (query_prefix or passage_prefix):
+        return ""
+    return "-" + hashlib.sha256(f"{query_prefix}\0{passage_prefix}".encode()).hexdigest()[:6]
+
+
 def model_fingerprint(path: Path) -> str:
     """Identity of a model's weights, so an index is never read with another model."""
     digest = hashlib.sha256()
@@ -67,13 +89,19 @@ def model_fingerprint(path: Path) -> str:
 class SentenceTransformerEmbedder:
     """Normalised embeddings, so inner product equals cosine similarity."""
 
+    backend = "torch"
+
     def __init__(
-        self, model: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = ""
+        self,
+        model: str = DEFAULT_MODEL,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        threads: int = 0,
     ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
+        torch.set_num_threads(threads or default_threads())
         path = model_path(model)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.name = path.name if model != DEFAULT_MODEL else "all-MiniLM-L6-v2"
@@ -85,12 +113,8 @@ class SentenceTransformerEmbedder:
         dim = get_dim()
         self.dimension = int(dim or 0)
         self.max_tokens = int(self._model.max_seq_length or 256)
-        # e5-style models expect "query: " / "passage: "; the fingerprint covers them, so an
-        # index built with other prefixes is refused like one built with another model
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
-        if query_prefix or passage_prefix:
-            tag = hashlib.sha256(f"{query_prefix}\0{passage_prefix}".encode()).hexdigest()[:6]
-            self.fingerprint = f"{self.fingerprint}-{tag}"
+        self.fingerprint += _prefix_tag(query_prefix, passage_prefix)
         self._tokenizer = self._model.tokenizer
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
@@ -109,14 +133,86 @@ class SentenceTransformerEmbedder:
         return len(self._tokenizer(text, add_special_tokens=True)["input_ids"])
 
 
-@lru_cache(maxsize=2)
+class OnnxEmbedder:
+    """The same model on ONNX Runtime (see kb.onnx_model); no torch at run time.
+
+    fp32 vectors match torch's to a cosine above 0.99999, so they share torch's
+    fingerprint: indexes and embedding caches are interchangeable between the two. int8
+    vectors differ (cosine ~0.994), so they get a fingerprint of their own and an index
+    built with one is refused by the other, with a message saying to rebuild.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        *,
+        quantized: bool = False,
+        cache_dir: Path = DEFAULT_CACHE_DIR,
+        threads: int = 0,
+    ) -> None:
+        from kb.onnx_model import OnnxSession, ensure_exported, export_dir
+
+        path = model_path(model)
+        self.backend = "onnx-int8" if quantized else "onnx"
+        self.name = path.name if model != DEFAULT_MODEL else "all-MiniLM-L6-v2"
+        weights = model_fingerprint(path)
+        onnx_file = ensure_exported(path, export_dir(cache_dir, path, weights), quantized)
+        self.fingerprint = (weights + ("-int8" if quantized else "")) + _prefix_tag(
+            query_prefix, passage_prefix
+        )
+        config = path / "sentence_bert_config.json"
+        settings = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+        self.max_tokens = int(settings.get("max_seq_length") or 256)
+        self._session = OnnxSession(path, onnx_file, self.max_tokens, threads or default_threads())
+        self.dimension = int(self._session.encode(["dimension probe"]).shape[1])
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Batches of similar length (sorted), so padding costs little."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            ids = order[start : start + batch_size]
+            out[ids] = self._session.encode([texts[i] for i in ids])
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return self._session.count_tokens(text)
+
+
+@lru_cache(maxsize=4)
 def load_embedder(
-    model: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = ""
-) -> SentenceTransformerEmbedder:
+    model: str = DEFAULT_MODEL,
+    query_prefix: str = "",
+    passage_prefix: str = "",
+    backend: str = "torch",
+    cache_dir: Path = DEFAULT_CACHE_DIR,
+    threads: int = 0,
+) -> SentenceTransformerEmbedder | OnnxEmbedder:
     """One model per process: loading costs seconds and ~100 MB."""
-    return SentenceTransformerEmbedder(model, query_prefix, passage_prefix)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model, query_prefix, passage_prefix, threads)
+    if backend in ("onnx", "onnx-int8"):
+        return OnnxEmbedder(
+            model,
+            query_prefix,
+            passage_prefix,
+            quantized=backend == "onnx-int8",
+            cache_dir=cache_dir,
+            threads=threads,
+        )
+    raise ConfigError(f"KB_BACKEND={backend!r}: expected one of {', '.join(BACKENDS)}")
 
 
-def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
-    """The embedder the settings describe (model folder and e5-style prefixes)."""
-    return load_embedder(settings.model, settings.query_prefix, settings.passage_prefix)
+def embedder_for(settings: Settings) -> SentenceTransformerEmbedder | OnnxEmbedder:
+    """The embedder the settings describe (model folder, e5-style prefixes, backend)."""
+    return load_embedder(
+        settings.model,
+        settings.query_prefix,
+        settings.passage_prefix,
+        settings.backend,
+        settings.model_cache_dir,
+        settings.embed_threads,
+    )

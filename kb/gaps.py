@@ -18,8 +18,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from kb import schema
 from kb.embeddings import Embedder
@@ -182,6 +180,10 @@ def cluster(texts: list[str], similarity: np.ndarray, threshold: float = SIMILAR
         return [0]
     distance = np.clip(1.0 - similarity, 0.0, None)
     np.fill_diagonal(distance, 0.0)
+    # imported here: scipy.cluster costs ~0.4 s of every server start otherwise
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
     tree = linkage(squareform(distance, checks=False), method="average")
     return [int(label) - 1 for label in fcluster(tree, t=1.0 - threshold, criterion="distance")]
 

@@ -54,14 +54,16 @@ class Analyzer:
         """(start, end, term) of every word, so snippets can highlight what matched."""
         stemmer = _stemmer(self.lang)
         stop = STOPWORDS.get(self.lang, frozenset())
-        spans = []
+        kept: list[tuple[int, int]] = []
+        words: list[str] = []
         for m in _TOKEN.finditer(text):
             word = fold_diacritics(m.group().lower())
-            if word in stop:
-                continue
-            term = stemmer.stemWord(word) if stemmer else word
-            spans.append((m.start(), m.end(), term))
-        return spans
+            if word not in stop:
+                kept.append(m.span())
+                words.append(word)
+        # one call into the stemmer for all words: snippets run for every hit of a search
+        terms = stemmer.stemWords(words) if stemmer else words
+        return [(a, b, t) for (a, b), t in zip(kept, terms, strict=True)]
 
 
 @lru_cache(maxsize=16)

@@ -13,15 +13,16 @@ Croatian text as alike, so Croatian leans on the lexical side.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from threading import Lock
 from typing import Any
 
 import numpy as np
 
 from kb import language
-from kb.chunks import Chunk
 from kb.embeddings import Embedder
 from kb.errors import QueryError
 from kb.index import SearchIndex
@@ -109,6 +110,13 @@ class SearchResult:
     threshold: float
     fallback_from: str | None = None  # the asked language had no answer; these are another's
 
+    @cached_property
+    def json(self) -> bytes:
+        """The HTTP API's body, serialised once: a cached result is served many times."""
+        return json.dumps(
+            self.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode("utf-8")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
@@ -145,6 +153,7 @@ class Searcher:
         self.threshold_override = threshold_override
         self.max_query_chars = max_query_chars
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
 
@@ -201,10 +210,30 @@ class Searcher:
         prefer: str | None = None,
         mode: str = "hybrid",
     ) -> SearchResult:
-        """Best section per article, best first. ``mode``: hybrid | dense | lexical."""
+        """Best section per article, best first. ``mode``: hybrid | dense | lexical.
+
+        Results are cached per searcher, i.e. per loaded index version: a help center's
+        searches repeat a lot, and a new index comes with a new searcher (empty cache).
+        """
         query = normalise_query(query, self.max_query_chars)
         if not 1 <= limit <= 100:
             raise QueryError("limit must be between 1 and 100")
+        key = (query, lang, limit, prefer, mode)
+        with self._lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
+        result = self._search(query, lang, limit, prefer, mode)
+        with self._lock:
+            self._results[key] = result
+            if len(self._results) > self._cache_size:
+                self._results.popitem(last=False)
+        return result
+
+    def _search(
+        self, query: str, lang: str | None, limit: int, prefer: str | None, mode: str
+    ) -> SearchResult:
         langs = self.languages_for(query, lang, prefer)
         index = self.index
         qvec = self._query_vector(query)
@@ -214,7 +243,7 @@ class Searcher:
             k = min(CANDIDATES * max(1, len(index.languages)), n)
             _, ids = index.dense.search(qvec.reshape(1, -1), k)
             candidate_ids.update(int(i) for i in ids[0] if i >= 0)
-        lexical_part: dict[int, tuple[float, float]] = {}
+        scored: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         query_terms: dict[str, set[str]] = {lg: set() for lg in langs}
         for lg in langs:
             lex = index.lexical.get(lg)
@@ -230,11 +259,17 @@ class Searcher:
                 continue
             best_local = np.argpartition(-bm25, min(CANDIDATES, len(bm25) - 1))[:CANDIDATES]
             candidate_ids.update(int(lex.chunk_ids[i]) for i in best_local if bm25[i] > 0)
-            for local in np.flatnonzero(coverage):
-                lexical_part[int(lex.chunk_ids[local])] = (
-                    float(coverage[local]),
-                    float(bm25[local]) / top,
-                )
+            scored[lg] = (bm25, coverage, top)
+        # coverage and BM25 rank of the candidates only: a common word covers thousands
+        lexical_part: dict[int, tuple[float, float]] = {}
+        for cid in candidate_ids:
+            chunk_lang = index.chunks[cid].lang
+            if chunk_lang not in scored:
+                continue
+            bm25, coverage, top = scored[chunk_lang]
+            local = index.lexical_position[cid]
+            if coverage[local]:
+                lexical_part[cid] = (float(coverage[local]), float(bm25[local]) / top)
         # exact cosine for the candidates only (the dense index found its share of them)
         ordered = sorted(candidate_ids)
         cosines = dict(zip(ordered, (index.vectors[ordered] @ qvec).tolist(), strict=True))
@@ -254,7 +289,7 @@ class Searcher:
             else:
                 heading = 0.0
                 if cov > 0 and chunk.section_id:
-                    heading = self._heading_match(chunk, query_terms[chunk.lang])
+                    heading = self._heading_match(cid, query_terms[chunk.lang])
                 score, confidence = fusion.combine(dense, cov, rel, heading)
             key = index.chunk_article[cid]
             if key not in best or score > best[key][0]:
@@ -299,11 +334,11 @@ class Searcher:
         results = [self.search(query, lg, limit, mode=mode) for lg in langs]
         return max(results, key=lambda r: r.hits[0].confidence_score if r.hits else 0.0)
 
-    def _heading_match(self, chunk: Chunk, terms: set[str]) -> float:
+    def _heading_match(self, cid: int, terms: set[str]) -> float:
         """Share of the chunk's own heading words that the query (or a synonym) used."""
         if not terms:
             return 0.0
-        heading = set(Analyzer(chunk.lang).terms(chunk.heading))
+        heading = self.index.heading_terms[cid]
         return len(heading & terms) / len(heading) if heading else 0.0
 
     def _hit(

@@ -51,6 +51,21 @@ class Settings(BaseSettings):
         description="Text put before every indexed section for such models "
         "(multilingual-e5: `passage: `).",
     )
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx",
+        description="Inference engine for the model: `torch` (sentence-transformers), `onnx` "
+        "(ONNX Runtime, same vectors, faster start-up and queries) or `onnx-int8` (int8 "
+        "weights: faster, slightly different vectors, so its own index).",
+    )
+    model_cache_dir: Path = Field(
+        Path("var/models"),
+        description="Folder where the ONNX export of the model is made once and reused.",
+    )
+    embed_threads: int = Field(
+        0,
+        ge=0,
+        description="Threads per model call (0: the CPU cores available, at most 4).",
+    )
     admin_token: SecretStr | None = Field(
         None, description="Token for admin and agent pages; those pages are off when unset."
     )

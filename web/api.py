@@ -36,7 +36,7 @@ def api_search(
     q: Annotated[str, Query(description="The question, in plain words.", max_length=2000)],
     lang: Annotated[str | None, Query(description="Language: hr, en, ...", max_length=8)] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Number of results.")] = 10,
-) -> dict[str, Any]:
+) -> Response:
     """Hybrid search: best section per article, best first; `answered` is false when no
     result clears the confidence threshold (results are then only 'maybe related')."""
     state = request.app.state.kb
@@ -44,7 +44,9 @@ def api_search(
     result = state.searcher.search(q, lang or None, limit)
     latency = (time.perf_counter() - started) * 1000
     state.log_search(session_id(request), result, "api", latency)
-    return result.to_dict()
+    # the body as the search cached it: no per-request validation and encoding (the
+    # response model above still documents the shape)
+    return Response(result.json, media_type="application/json")
 
 
 @router.get("/healthz", tags=["operations"])

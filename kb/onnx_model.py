@@ -1,0 +1,180 @@
+"""The embedding model on ONNX Runtime: exported once from the local weights, then run
+without torch.
+
+Why not sentence-transformers' own ``backend="onnx"``: it needs ``optimum-onnx``, whose
+releases pin ``transformers<4.58`` while sentence-transformers 6 needs ``transformers>=5``,
+so the two cannot be installed together. The export here is what that backend does for a
+Transformer + Pooling (+ Normalize) model: the encoder, mean or CLS pooling and the L2
+normalisation in one graph, fed by the same ``tokenizer.json`` through ``tokenizers``.
+
+Serving and incremental builds then import neither torch nor sentence-transformers
+(seconds of start-up and ~300 MB of RSS); only the one-off export does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.errors import ConfigError
+
+EXPORT_VERSION = 1  # bump when the exported graph changes, so old exports are redone
+OPSET = 17
+
+
+def export_dir(cache_dir: Path, model_dir: Path, fingerprint: str) -> Path:
+    """Where one model's exports live: per model weights and export version."""
+    return cache_dir / f"{model_dir.name}-{fingerprint}-onnx{EXPORT_VERSION}"
+
+
+def ensure_exported(model_dir: Path, target: Path, quantized: bool) -> Path:
+    """The ONNX file for ``model_dir`` (fp32, or int8 weights), exported on first use."""
+    fp32 = target / "model.onnx"
+    if not fp32.is_file():
+        _export(model_dir, fp32)
+    if not quantized:
+        return fp32
+    int8 = target / "model-int8.onnx"
+    if not int8.is_file():
+        _quantize(fp32, int8)
+    return int8
+
+
+def _pooling(model_dir: Path) -> str:
+    """The pooling mode, from the model's modules.json."""
+    modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"}:
+        raise ConfigError(
+            f"KB_BACKEND=onnx supports Transformer + Pooling (+ Normalize) models; "
+            f"{model_dir} has {', '.join(kinds)}: use KB_BACKEND=torch"
+        )
+    pooling_dir = model_dir / modules[1].get("path", "1_Pooling")
+    config = json.loads((pooling_dir / "config.json").read_text(encoding="utf-8"))
+    if config.get("pooling_mode_mean_tokens"):
+        mode = "mean"
+    elif config.get("pooling_mode_cls_token"):
+        mode = "cls"
+    else:
+        raise ConfigError(f"KB_BACKEND=onnx: unsupported pooling in {pooling_dir}")
+    return mode
+
+
+def _export(model_dir: Path, target: Path) -> None:
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    mode = _pooling(model_dir)
+    encoder = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            if mode == "cls":
+                pooled = hidden[:, 0]
+            else:
+                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            # always normalised, as the torch path asks sentence-transformers to
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    sample = tokenizer(["a short one", "and a somewhat longer second text"], padding=True)
+    inputs = tuple(
+        torch.tensor(sample[k], dtype=torch.long)
+        for k in ("input_ids", "attention_mask", "token_type_ids")
+    )
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        # the TorchScript exporter: the dynamo one needs onnxscript and gives the same graph
+        torch.onnx.export(
+            Pooled().eval(),
+            inputs,
+            str(tmp),
+            input_names=names,
+            output_names=["embedding"],
+            dynamic_axes={
+                **{n: {0: "batch", 1: "tokens"} for n in names},
+                "embedding": {0: "batch"},
+            },
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    os.replace(tmp, target)  # several workers may export at once: the last one wins, whole
+
+
+def _quantize(fp32: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+    # per-channel int8 weights of the MatMuls only: cosine to fp32 ~0.994 on help-center
+    # text; per-tensor weights or quantised Add/Gather fall to ~0.95 (measured)
+    quantize_dynamic(
+        str(fp32),
+        str(tmp),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],
+    )
+    os.replace(tmp, target)
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+class OnnxSession:
+    """Tokenizer + ONNX Runtime session: text in, pooled (normalised) vectors out."""
+
+    def __init__(self, model_dir: Path, onnx_file: Path, max_tokens: int, threads: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # no busy-waiting between calls: the cores are shared with other workers
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._batch_tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._batch_tokenizer.enable_truncation(max_tokens)
+        self._batch_tokenizer.enable_padding()  # to the longest in the batch
+        # counting needs the untruncated length (the chunker keeps chunks under the window)
+        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        encodings = self._batch_tokenizer.encode_batch(texts)
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        output = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+        return np.asarray(output[0], dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=True).ids)

@@ -1,0 +1,28 @@
+"""`make bench` must not rot: its smoke mode end to end on a few real articles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kb.embeddings import SentenceTransformerEmbedder
+from tests.bench.run import DEFAULT_CORPUS, main
+from tests.conftest import ARTICLES
+
+
+def test_bench_smoke(
+    tmp_path: Path, onnx_cache: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    corpus = DEFAULT_CORPUS if DEFAULT_CORPUS.is_dir() else ARTICLES
+    if not corpus.is_dir():
+        pytest.skip("no corpus")
+    args = ["--smoke", "--articles", "8", "--corpus", str(corpus), "--out", str(tmp_path)]
+    main([*args, "--models", str(onnx_cache)])
+    rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    metrics = {(r["group"].split(" (")[0], r["metric"].split(" (")[0]): r for r in rows}
+    assert metrics[("incremental", "kb index wall time")]["value"] > 0
+    assert metrics[("throughput", "req/s, 50% repeats")]["value"] > 0
+    assert metrics[("server", "RSS after loading the index")]["value"] > 0
+    assert any(r["metric"] == "HNSW recall@10 vs exact" for r in rows)
