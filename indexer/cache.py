@@ -33,11 +33,15 @@ class EmbeddingCache:
         keys_file, vec_file = self.folder / "keys.json", self.folder / "vectors.npy"
         if keys_file.is_file() and vec_file.is_file():
             try:
-                keys = json.loads(keys_file.read_text(encoding="utf-8"))
+                saved = json.loads(keys_file.read_text(encoding="utf-8"))
+                keys = saved["keys"] if isinstance(saved, dict) else saved  # list: older kb
                 vectors = np.load(vec_file)
-                if vectors.shape == (len(keys), dimension):
+                paired = not isinstance(saved, dict) or saved.get("vectors_sha256") == _digest(
+                    vec_file
+                )
+                if paired and vectors.shape == (len(keys), dimension):
                     self._vectors = dict(zip(keys, vectors, strict=True))
-            except (OSError, ValueError):
+            except (OSError, ValueError, KeyError, TypeError):
                 self._vectors = {}  # a damaged cache only costs time
 
     def get(self, key: str) -> np.ndarray | None:
@@ -47,10 +51,19 @@ class EmbeddingCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp_vec = self.folder / "vectors.tmp.npy"
         np.save(tmp_vec, vectors)
+        # the keys name the vectors file they belong to: a build killed between the two
+        # replaces below leaves a pair that does not match, which loads as an empty cache
+        # instead of giving chunks each other's vectors
         tmp_keys = self.folder / "keys.json.tmp"
-        tmp_keys.write_text(json.dumps(keys), encoding="utf-8")
+        tmp_keys.write_text(
+            json.dumps({"keys": keys, "vectors_sha256": _digest(tmp_vec)}), encoding="utf-8"
+        )
         os.replace(tmp_vec, self.folder / "vectors.npy")
         os.replace(tmp_keys, self.folder / "keys.json")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class ParseCache:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kb.articles import Article
 
-CHUNKING_VERSION = 3
+CHUNKING_VERSION = 4
 PATH_SEPARATOR = " › "
 
 
@@ -89,7 +89,7 @@ def chunk_article(
     max_tokens: int = 240,
     count: Callable[[str], int] = approx_tokens,
 ) -> list[Chunk]:
-    """Summary chunk first, then sections in document order."""
+    """Summary chunk(s) first, then sections in document order."""
     sections = list(article.doc.sections)
     intro = ""
     if sections and sections[0].heading is None:
@@ -97,10 +97,11 @@ def chunk_article(
     lead = intro or article.doc.first_paragraph
     summary_text = "\n".join(p for p in (article.description, lead) if p)
     budget = max_tokens - count(article.title)
+    # every piece of a long intro is kept: text left out of the chunks could never be found
     chunks = [
         Chunk(article.lang, article.slug, None, article.title, (), part, "summary")
         for part in (_split_long(summary_text, budget, count) if summary_text else [""])
-    ][:1]
+    ]
     for section in sections:
         if section.heading is None:
             continue

@@ -156,13 +156,18 @@ def search(
 
 
 def ensure_index(settings: Settings, echo: Callable[[str], None] = _echo_err) -> None:
-    """Build the index when there is none or the articles changed since the last build."""
+    """Build the index when there is none, the articles changed since the last build, or
+    it was built by a kb whose on-disk format or chunking differs (it would be refused)."""
     from indexer.build import source_fingerprint
-    from kb.index import read_manifest
+    from kb.chunks import CHUNKING_VERSION
+    from kb.index import INDEX_FORMAT, read_manifest
 
     manifest = read_manifest(settings.index_dir)
-    if manifest is not None and manifest.get("source_fingerprint") == source_fingerprint(
-        settings.articles_dir
+    if (
+        manifest is not None
+        and manifest.get("source_fingerprint") == source_fingerprint(settings.articles_dir)
+        and manifest.get("format") == INDEX_FORMAT
+        and manifest.get("chunking_version") == CHUNKING_VERSION
     ):
         return
     echo("building the index from " + str(settings.articles_dir) + " ...")
@@ -173,6 +178,9 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = _echo_err) ->
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [KB_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [KB_PORT].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [KB_WORKERS].", min=1, max=64)
+    ] = None,
     no_build: Annotated[
         bool, typer.Option("--no-build", help="Serve the existing index, never build.")
     ] = False,
@@ -182,12 +190,15 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the help center; builds the index first if it is missing or out of date."""
+    import os
+    import secrets
+
     import uvicorn
 
-    from web.app import create_app
+    from kb.logs import logging_config
 
     with _friendly_errors():
-        settings = _settings(host=host, port=port)
+        settings = _settings(host=host, port=port, workers=workers)
         if not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
         from kb.index import read_manifest
@@ -197,13 +208,34 @@ def serve(
                 f"no index in {settings.index_dir}: build one with `kb index` "
                 f"(articles from {settings.articles_dir})"
             )
-        application = create_app(settings)
+        if settings.workers == 1:
+            from web.app import create_app
+
+            application: Any = create_app(settings)
+        else:
+            # each worker builds its app from KB_* variables; they must sign cookies and
+            # forms with one key, or a form served by one is refused by another
+            if settings.secret_key is None and settings.admin_token is None:
+                os.environ["KB_SECRET_KEY"] = secrets.token_hex(32)
+            application = "web.app:create_app"
     if reload_content:
         import threading
 
         threading.Thread(target=watch_articles, args=(settings,), daemon=True).start()
-    typer.echo(f"serving the help center on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    typer.echo(
+        f"serving the help center on http://{settings.host}:{settings.port}"
+        + (f" with {settings.workers} workers" if settings.workers > 1 else ""),
+        err=True,
+    )
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers if settings.workers > 1 else None,
+        factory=settings.workers > 1,
+        log_config=logging_config(settings),
+        timeout_graceful_shutdown=20,
+    )
 
 
 events_app = typer.Typer(help="The event store: searches, clicks and votes.", no_args_is_help=True)
@@ -274,6 +306,70 @@ def gaps(
             )
             for example in t.examples[1:4]:
                 typer.echo(f"{'':26}- {example}")
+
+
+@app.command()
+def stats(
+    since: Annotated[int, typer.Option(help="Look back this many days.")] = 30,
+    lang: Annotated[str | None, typer.Option(help="Only this language.")] = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    table: Annotated[
+        str | None, typer.Option(help="Print one table as CSV (top_queries, gaps, ...).")
+    ] = None,
+    no_gaps: Annotated[
+        bool, typer.Option("--no-gaps", help="Skip gap topics (they load the model).")
+    ] = False,
+    index_dir: IndexOption = None,
+) -> None:
+    """The dashboard's figures: success, unanswered, CTR, helpful %, effort, resolution."""
+    from kb import analytics
+    from kb.events import EventStore
+    from kb.gaps import gap_report
+
+    if output not in ("table", "json"):
+        typer.secho("error: --format must be table or json", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    with _friendly_errors():
+        settings = _settings(index_dir=index_dir)
+        searcher = None
+        try:
+            searcher = _searcher(settings) if not no_gaps else None
+        except KBError as exc:
+            typer.echo(f"note: no article titles or gap topics ({exc})", err=True)
+        store = EventStore(settings.database_url).open()
+        try:
+            result = analytics.compute(
+                store, searcher.index if searcher else None, days=since, lang=lang
+            )
+            if searcher is not None:
+                topics = gap_report(store, searcher.embedder, searcher, since_days=since, lang=lang)
+                result.tables["gaps"] = analytics.gap_table(topics)
+        finally:
+            store.close()
+    if table is not None:
+        if table not in result.tables:
+            typer.secho(
+                f"error: no table {table!r}; there are: {', '.join(result.tables)}",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(2)
+        typer.echo(result.tables[table].to_csv(), nl=False)
+        return
+    if output == "json":
+        typer.echo(result.to_json())
+        return
+    scope = f"last {since} days" + (f", language {lang}" if lang else "")
+    typer.echo(f"Help center, {scope}")
+    for _key, label, value in result.figures():
+        typer.echo(f"  {label:46} {'-' if value is None else value}")
+    for t in result.tables.values():
+        if t.name == "per_day" or not t.rows:
+            continue
+        typer.echo(f"\n{t.title}")
+        typer.echo("  " + " | ".join(t.columns))
+        for row in t.rows[:10]:
+            typer.echo("  " + " | ".join("-" if c is None else str(c) for c in row))
 
 
 @app.command()

@@ -35,6 +35,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(ts: datetime) -> datetime:
+    """SQLite hands back naive timestamps; they were written in UTC."""
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -102,6 +107,11 @@ class EventStore:
             self._thread.join(timeout)
         self.engine.dispose()
 
+    @property
+    def pending(self) -> int:
+        """Events queued or being retried, not yet in the database."""
+        return self._pending
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued event is written; False if that did not happen in time."""
         deadline = time.monotonic() + timeout
@@ -132,6 +142,8 @@ class EventStore:
 
     # -- writing ---------------------------------------------------------------------
     def _enqueue(self, table: sa.Table, row: dict[str, Any]) -> None:
+        # PostgreSQL refuses NUL in text; a visitor's comment must not be able to poison a batch
+        row = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in row.items()}
         with self._pending_lock:
             self._pending += 1
         self._queue.put(_Write(table, row))
@@ -152,6 +164,18 @@ class EventStore:
                         break
             try:
                 self._write(batch)
+            except (sa.exc.DataError, sa.exc.IntegrityError) as exc:
+                # the data, not the database: retrying this batch forever would stop every
+                # later event being written, so write one by one and drop what is refused
+                self.errors += 1
+                log.error("event store refused a batch, writing it event by event: %s", exc)
+                remaining = self._write_singly(batch)
+                self._done(len(batch) - len(remaining))
+                batch = remaining
+                if batch:
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                continue
             except Exception as exc:  # keep the batch: the database may come back
                 self.errors += 1
                 log.error(
@@ -167,6 +191,18 @@ class EventStore:
             self._done(len(batch))
             batch = []
             backoff = 0.1
+
+    def _write_singly(self, batch: list[_Write]) -> list[_Write]:
+        """Write each event alone; drop (and log) those the database refuses. Returns the
+        events left when the database itself fails midway (kept for the retry)."""
+        for i, item in enumerate(batch):
+            try:
+                self._write([item])
+            except (sa.exc.DataError, sa.exc.IntegrityError) as exc:
+                log.error("dropping one %s event the database refuses: %s", item.table.name, exc)
+            except Exception:
+                return batch[i:]
+        return []
 
     def _done(self, n: int) -> None:
         with self._pending_lock:
@@ -195,6 +231,7 @@ class EventStore:
         latency_ms: float,
         source: str = "page",
         search_id: str | None = None,
+        hit_lang: str | None = None,
     ) -> str:
         search_id = search_id or new_id()
         self._enqueue(
@@ -211,6 +248,7 @@ class EventStore:
                 "answered": answered,
                 "slugs": json.dumps(list(slugs)),
                 "latency_ms": latency_ms,
+                "hit_lang": hit_lang,
             },
         )
         return search_id
@@ -289,13 +327,28 @@ class EventStore:
             },
         )
 
+    def record_contact(
+        self, *, session_id: str, lang: str, channel: str, query: str | None = None
+    ) -> None:
+        """The visitor went on to a support channel: their session was not self-served."""
+        self._enqueue(
+            schema.contacts,
+            {
+                "ts": now(),
+                "session_id": session_id,
+                "lang": lang,
+                "channel": channel[:16],
+                "query": scrub(query, self.order_pattern)[:1000] if query else None,
+            },
+        )
+
     # -- maintenance and reading -----------------------------------------------------
     def prune(self, days: int) -> dict[str, int]:
         """Delete events older than ``days``; returns rows deleted per table."""
         cutoff = now() - timedelta(days=days)
         deleted = {}
         with self.engine.begin() as conn:
-            for table in (schema.searches, schema.clicks, schema.votes, schema.copies):
+            for table in schema.EVENT_TABLES:
                 result = conn.execute(table.delete().where(table.c.ts < cutoff))
                 deleted[table.name] = result.rowcount or 0
         return deleted
@@ -304,7 +357,7 @@ class EventStore:
         with self.engine.connect() as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                for t in (schema.searches, schema.clicks, schema.votes, schema.copies)
+                for t in schema.EVENT_TABLES
             }
 
     def view_counts(self, days: int = 30) -> dict[tuple[str, str], int]:

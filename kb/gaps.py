@@ -21,10 +21,10 @@ import numpy as np
 
 from kb import schema
 from kb.embeddings import Embedder
-from kb.events import EventStore, now
+from kb.events import EventStore, aware, now
 from kb.lexical import Analyzer
 from kb.search import DEFAULT_FUSION, FUSION, Searcher
-from kb.text import fold_diacritics, slugify
+from kb.text import query_key, slugify
 
 REFORMULATION_WINDOW = timedelta(minutes=10)
 SIMILARITY = 0.5  # average-linkage cut; measured on tests/kb/test_gaps.py's mix
@@ -132,14 +132,14 @@ def unanswered_searches(
                 reason = "not_helpful"
             elif row["id"] not in clicked and i + 1 < len(rows):
                 nxt = rows[i + 1]
-                gap = _aware(nxt["ts"]) - _aware(row["ts"])  # type: ignore[arg-type]
+                gap = aware(nxt["ts"]) - aware(row["ts"])  # type: ignore[arg-type]
                 if gap <= REFORMULATION_WINDOW and nxt["query"] != row["query"]:
                     reason = "reformulated"
             if reason:
                 out.append(
                     Unanswered(
                         str(row["id"]),
-                        _aware(row["ts"]),  # type: ignore[arg-type]
+                        aware(row["ts"]),  # type: ignore[arg-type]
                         str(row["session_id"]),
                         row_lang,
                         str(row["query"]),
@@ -148,14 +148,6 @@ def unanswered_searches(
                     )
                 )
     return out
-
-
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=now().tzinfo)
-
-
-def _normalise(query: str) -> str:
-    return " ".join(fold_diacritics(query.lower()).split()).strip(" ?!.")
 
 
 def similarity_matrix(
@@ -216,7 +208,7 @@ def gap_report(
     for item_lang, group in by_lang.items():
         phrasings: dict[str, list[Unanswered]] = defaultdict(list)
         for item in group:
-            phrasings[_normalise(item.query)].append(item)
+            phrasings[query_key(item.query)].append(item)
         keys = sorted(phrasings, key=lambda k: (-len(phrasings[k]), k))
         originals = [Counter(i.query for i in phrasings[k]).most_common(1)[0][0] for k in keys]
         labels = cluster(keys, similarity_matrix(originals, item_lang, embedder, searcher))

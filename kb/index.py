@@ -80,6 +80,15 @@ def current_version(index_dir: Path) -> Path | None:
     return folder if (folder / "manifest.json").is_file() else None
 
 
+def named_version(index_dir: Path) -> str | None:
+    """The version ``CURRENT`` names, complete or not (``current_version`` only returns
+    complete ones): lets the server say why it is not serving it."""
+    try:
+        return (index_dir / CURRENT).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     folder = current_version(index_dir)
     if folder is None:
@@ -182,6 +191,13 @@ class SearchIndex:
         self.heading_terms = _heading_terms(chunks)
         self.drafts: dict[tuple[str, str], ArticleEntry] = {}
         self._sections: dict[tuple[str, str, str | None], str] | None = None
+        self._size: int | None = None
+
+    def size_bytes(self) -> int:
+        """Bytes of this version's files on disk (computed once: versions never change)."""
+        if self._size is None:
+            self._size = sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file())
+        return self._size
 
     @classmethod
     def load(cls, index_dir: Path, model_fingerprint: str | None = None) -> SearchIndex:
@@ -191,6 +207,37 @@ class SearchIndex:
                 f"no index in {index_dir}: build one with `kb index` (or `make serve`)"
             )
         return cls.load_version(folder, model_fingerprint)
+
+    @classmethod
+    def load_serving(
+        cls, index_dir: Path, model_fingerprint: str | None = None
+    ) -> tuple[SearchIndex, str | None]:
+        """The current version; when it cannot be loaded, the newest older version that can,
+        with the reason (so a restart during a bad publish keeps the site up and says why).
+        Raises the current version's error when no version loads."""
+        try:
+            return cls.load(index_dir, model_fingerprint), None
+        except Exception as exc:
+            first = exc
+        named = named_version(index_dir)
+        versions = index_dir / "versions"
+        older = (
+            sorted(
+                (p for p in versions.iterdir() if (p / "manifest.json").is_file()),
+                reverse=True,
+            )
+            if versions.is_dir()
+            else []
+        )
+        for folder in older:
+            if folder.name == named:
+                continue
+            try:
+                index = cls.load_version(folder, model_fingerprint)
+            except Exception:
+                continue
+            return index, f"index {named} not loaded: {first}; serving {folder.name}"
+        raise first
 
     @classmethod
     def load_version(cls, folder: Path, model_fingerprint: str | None = None) -> SearchIndex:
@@ -233,6 +280,12 @@ class SearchIndex:
         )
         if dense.ntotal != len(chunks) or len(vectors) != len(chunks):
             raise IndexMismatchError(f"index in {folder} is incomplete; rebuild it with `kb index`")
+        missing = sorted({c.lang for c in chunks} - set(lexical))
+        if missing:
+            raise IndexMismatchError(
+                f"index in {folder} is incomplete: no lexical index for {', '.join(missing)}; "
+                "rebuild it with `kb index`"
+            )
         index = cls(folder, manifest, articles, chunks, vectors, dense, lexical)
         drafts_file = folder / "drafts.json"
         if drafts_file.is_file():

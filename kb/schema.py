@@ -37,6 +37,8 @@ searches = sa.Table(
     sa.Column("answered", sa.Boolean, nullable=False),
     sa.Column("slugs", sa.Text, nullable=False),  # JSON list of shown article slugs
     sa.Column("latency_ms", sa.Float, nullable=False),
+    # language of the best hit: differs from ``lang`` when only another language answered
+    sa.Column("hit_lang", sa.String(8), info={"added": True}),
 )
 
 
@@ -71,10 +73,36 @@ copies = _article_event(  # an agent copied a suggested reply
 )
 
 
+contacts = sa.Table(  # a visitor went on to a support channel: self-service did not resolve
+    "contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("session_id", sa.String(64), nullable=False, index=True),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("query", sa.Text),
+)
+
+EVENT_TABLES = (searches, clicks, votes, copies, contacts)
+
+
 def _create(*tables: sa.Table) -> Callable[[Operations], None]:
     def migrate(op: Operations) -> None:
         for table in tables:  # columns with index=True bring their index along
-            op.create_table(table.name, *[c._copy() for c in table.columns])
+            columns = [c._copy() for c in table.columns if not c.info.get("added")]
+            op.create_table(table.name, *columns)
+
+    return migrate
+
+
+def _add_column(table: sa.Table, column: str) -> Callable[[Operations], None]:
+    """A column added after its table was created; marked ``info={"added": True}`` so
+    ``_create`` leaves it to this migration."""
+
+    def migrate(op: Operations) -> None:
+        with op.batch_alter_table(table.name) as batch:  # SQLite needs batch mode
+            batch.add_column(table.c[column]._copy())
 
     return migrate
 
@@ -83,6 +111,8 @@ def _create(*tables: sa.Table) -> Callable[[Operations], None]:
 MIGRATIONS: list[tuple[int, str, Callable[[Operations], None]]] = [
     (1, "searches, clicks and votes", _create(searches, clicks, votes)),
     (2, "copies of agents' suggested replies", _create(copies)),
+    (3, "contact-channel events", _create(contacts)),
+    (4, "language of a search's best hit", _add_column(searches, "hit_lang")),
 ]
 
 

@@ -38,6 +38,22 @@ class Fusion:
     dense_floor: float  # cosine of unrelated text in this language
     dense_ceiling: float  # cosine of a clearly matching section
 
+    def dense_signal(self, cosine: float) -> float:
+        """Cosine rescaled so unrelated text is 0 and a clear match is 1."""
+        scaled = (cosine - self.dense_floor) / (self.dense_ceiling - self.dense_floor)
+        return min(1.0, max(0.0, scaled))
+
+    def combine(
+        self, dense: float, coverage: float, bm25_relative: float, heading_match: float = 0.0
+    ) -> tuple[float, float]:
+        """(ranking score, confidence) of one section. The heading bonus needs a query
+        word in the section: a heading alone does not make an answer."""
+        bonus = HEADING_BONUS * heading_match if coverage > 0 else 0.0
+        wd, wl = self.dense_weight, self.lexical_weight
+        score = min(1.0, wd * dense + wl * lexical_rank(coverage, bm25_relative) + bonus)
+        confidence = min(1.0, wd * dense + wl * lexical_confidence(coverage, bm25_relative) + bonus)
+        return score, confidence
+
 
 FUSION: dict[str, Fusion] = {
     # Measured on tests/golden (see docs/search-quality.md): the English model carries
@@ -263,11 +279,7 @@ class Searcher:
             if chunk.lang not in langs:
                 continue
             fusion = FUSION.get(chunk.lang, DEFAULT_FUSION)
-            cos = cosines[cid]
-            dense = min(
-                1.0,
-                max(0.0, (cos - fusion.dense_floor) / (fusion.dense_ceiling - fusion.dense_floor)),
-            )
+            dense = fusion.dense_signal(cosines[cid])
             cov, rel = lexical_part.get(cid, (0.0, 0.0))
             lexical = lexical_confidence(cov, rel)
             if mode == "dense":
@@ -275,12 +287,10 @@ class Searcher:
             elif mode == "lexical":
                 score, confidence = rel, lexical
             else:
-                bonus = 0.0
+                heading = 0.0
                 if cov > 0 and chunk.section_id:
-                    bonus = HEADING_BONUS * self._heading_match(cid, query_terms[chunk.lang])
-                wd, wl = fusion.dense_weight, fusion.lexical_weight
-                score = min(1.0, wd * dense + wl * lexical_rank(cov, rel) + bonus)
-                confidence = min(1.0, wd * dense + wl * lexical + bonus)
+                    heading = self._heading_match(cid, query_terms[chunk.lang])
+                score, confidence = fusion.combine(dense, cov, rel, heading)
             key = index.chunk_article[cid]
             if key not in best or score > best[key][0]:
                 best[key] = (score, cid, dense, lexical, confidence)

@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from kb.ratelimit import parse_rate
+
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
@@ -108,14 +110,50 @@ class Settings(BaseSettings):
         description="Seconds between checks for a newly published index, which the server "
         "swaps to without a restart (0: never).",
     )
+    contact_chat_url: str = Field(
+        "", description="Live-chat address offered on the contact page (empty: not offered)."
+    )
+    contact_email: str = Field(
+        "", description="Support e-mail address offered on the contact page (empty: not offered)."
+    )
+    contact_phone: str = Field(
+        "", description="Support phone number offered on the contact page (empty: not offered)."
+    )
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins (`https://www.example.com`) whose pages may "
+        "call the public search API, e.g. through the embeddable widget (empty: none).",
+    )
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes `kb serve` starts (each loads the index)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as plain text, or as one JSON object per line."
+    )
     host: str = Field("127.0.0.1", description="Address `kb serve` listens on.")
     port: int = Field(8000, description="Port `kb serve` listens on.")
+    rate_limit_search: str = Field(
+        "120/minute",
+        description="Searches (page and `/api/search`) one client IP may make, e.g. "
+        "`60/minute`; empty or `0`: no limit. Counted per worker process.",
+    )
+    rate_limit_feedback: str = Field(
+        "10/minute",
+        description="Feedback votes one client IP may send, e.g. `10/minute`; empty or `0`: "
+        "no limit. Counted per worker process.",
+    )
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+")):
             raise ValueError("must be sqlite:///<path> or postgresql://user@host/database")
+        return value
+
+    @field_validator("rate_limit_search", "rate_limit_feedback")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)  # refused at start-up, with the setting named, not at first use
         return value
 
     @field_validator("default_lang")
@@ -145,6 +183,10 @@ class Settings(BaseSettings):
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (settings are frozen on purpose)."""
         return type(self)(**{**dict(self), **changes})
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def sqlite_path(self) -> Path | None:

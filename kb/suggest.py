@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kb import language
+from kb.errors import QueryError
 from kb.index import SearchIndex
 from kb.pii import scrub
 from kb.search import Searcher, SearchResult
@@ -173,6 +174,16 @@ def _replies(title: str, section: str | None, text: str, url: str, lang: str) ->
     return plain, markdown
 
 
+def _fit(text: str, max_chars: int) -> str:
+    """A run-on paragraph without full stops is still a question: search its first
+    ``max_chars`` characters (cut at a word) instead of refusing it as too long."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut
+
+
 def suggest(
     searcher: Searcher,
     message: str,
@@ -193,7 +204,11 @@ def suggest(
     notes: list[str] = []
     for unit in units:
         words = _PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
-        result = searcher.search(words, limit=5, prefer=lang)
+        words = _fit(words, searcher.max_query_chars)
+        try:
+            result = searcher.search(words, limit=5, prefer=lang)
+        except QueryError:  # nothing searchable left in this unit (only placeholders)
+            continue
         searches.append((unit, result))
         if result.fallback_from:
             notes.append(

@@ -36,3 +36,8 @@ def clean_unicode(text: str) -> str:
         for ch in text
         if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
     )
+
+
+def query_key(query: str) -> str:
+    """One key for phrasings that differ only in case, accents, spacing and end marks."""
+    return " ".join(fold_diacritics(query.lower()).split()).strip(" ?!.")

@@ -23,6 +23,7 @@ from kb.settings import Settings
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ARTICLES = ROOT / "articles"
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -57,6 +58,16 @@ def live_server(app: FastAPI) -> Iterator[str]:
 def read_tsv(path: Path) -> list[list[str]]:
     with path.open(encoding="utf-8") as f:
         return [row for row in csv.reader(f, delimiter="\t") if row and not row[0].startswith("#")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_rate_limits() -> Iterator[None]:
+    """Production has rate limits on by default; the suite searches far faster than a
+    customer, so they are off (for uvicorn subprocesses too) unless a test turns them on."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KB_RATE_LIMIT_SEARCH", "0")
+        env.setenv("KB_RATE_LIMIT_FEEDBACK", "0")
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -97,8 +108,36 @@ def client(
 def kb_env(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> Settings:
     """KB_* variables pointing at the demo index, for CLI tests."""
     for key in list(os.environ):
-        if key.startswith("KB_"):
+        if key.startswith("KB_") and not key.startswith("KB_RATE_LIMIT_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("KB_ARTICLES_DIR", str(demo_settings.articles_dir))
     monkeypatch.setenv("KB_INDEX_DIR", str(demo_settings.index_dir))
     return demo_settings
+
+
+def pg_url(schema: str) -> str:
+    """The test server's URL with ``schema`` as the search path (what KB_DATABASE_URL takes)."""
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh schema on the real PostgreSQL server, dropped afterwards. Unreachable
+    PostgreSQL skips the test locally and fails it in CI."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"kb_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {name}"))
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
+        pytest.skip(f"PostgreSQL is unreachable: {exc}")
+    yield name
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
+    engine.dispose()

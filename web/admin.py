@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from kb import schema
+from kb import analytics, schema
 from kb.events import now
 from kb.gaps import GapTopic, gap_report, to_csv
-from web.charts import sparkline
+from web.charts import bars, sparkline
 from web.rendering import render
 from web.security import (
     ADMIN_COOKIE,
@@ -33,11 +33,11 @@ Lang = Annotated[str | None, Query(max_length=8, pattern="^[a-z]{0,3}$")]
 
 def _safe_next(target: str) -> str:
     ok = target.startswith(("/admin", "/agent")) and "//" not in target and "\\" not in target
-    return target if ok else "/admin/gaps"
+    return target if ok else "/admin"
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/admin/gaps", error: str = "") -> Response:
+def login_form(request: Request, next: str = "/admin", error: str = "") -> Response:
     settings = request.app.state.kb.settings
     if settings.admin_token is None and settings.agent_token is None:
         raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
@@ -56,7 +56,7 @@ def login(
     request: Request,
     token: Annotated[str, Form(max_length=512)],
     csrf: Annotated[str, Form(max_length=128)],
-    next: Annotated[str, Form(max_length=200)] = "/admin/gaps",
+    next: Annotated[str, Form(max_length=200)] = "/admin",
 ) -> Response:
     check_csrf(request, csrf)
     role = token_role(request.app.state.kb.settings, token)
@@ -94,9 +94,51 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Resp
     return response
 
 
-@router.get("", dependencies=[Depends(require_admin)])
-def admin_home() -> RedirectResponse:
-    return RedirectResponse("/admin/gaps", status_code=303)
+TableName = Annotated[str, Query(max_length=40, pattern="^[a-z_]+$")]
+
+
+def _stats(request: Request, days: int, lang: str | None) -> analytics.Stats:
+    state = request.app.state.kb
+    if state.events is None:
+        return analytics.Stats(days=days, lang=lang, since=now())
+    state.events.flush(2.0)
+    stats = analytics.compute(state.events, state.index, days=days, lang=lang or None)
+    stats.tables["gaps"] = analytics.gap_table(_topics(request, days, lang))
+    return stats
+
+
+@router.get("", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
+def dashboard(
+    request: Request, days: Days = 30, lang: Lang = None, format: str = "html"
+) -> Response:
+    """Managers' and writers' overview: the help center's CSAT, effort and deflection."""
+    stats = _stats(request, days, lang)
+    if format == "json":
+        return Response(stats.to_json(), media_type="application/json")
+    chart = bars([(d.isoformat(), n, u) for d, n, u in stats.per_day])
+    return render(
+        request,
+        "admin/dashboard.html",
+        "en",
+        stats=stats,
+        chart=chart,
+        days=days,
+        lang_filter=lang or "",
+        csrf=csrf_token(request),
+    )
+
+
+@router.get("/stats.csv", dependencies=[Depends(require_admin)])
+def stats_csv(request: Request, table: TableName, days: Days = 30, lang: Lang = None) -> Response:
+    """Every dashboard table as CSV (``table=per_day`` for the daily counts)."""
+    stats = _stats(request, days, lang)
+    if table not in stats.tables:
+        raise HTTPException(404, f"no table '{table}'; there are: {', '.join(stats.tables)}")
+    return PlainTextResponse(
+        stats.tables[table].to_csv(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{table}-{days}d.csv"'},
+    )
 
 
 def _topics(request: Request, days: int, lang: str | None) -> list[GapTopic]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Annotated, Any
 
@@ -13,9 +14,10 @@ from pydantic import BaseModel, Field
 from kb.errors import QueryError
 from kb.suggest import Suggestion, SuggestResult, suggest
 from web.rendering import render
-from web.security import check_csrf, csrf_token, require_agent, session_id
+from web.security import AgentRoute, check_csrf, csrf_token, require_agent, session_id
 
-router = APIRouter()
+router = APIRouter(route_class=AgentRoute)
+SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")  # ids the search log handed out; anything else: none
 MAX_MESSAGE = 10_000
 
 
@@ -141,7 +143,7 @@ def agent_copy(
             lang=lang,
             slug=slug,
             section_id=section_id or None,
-            search_id=search_id or None,
+            search_id=search_id if SEARCH_ID.match(search_id) else None,
             fmt=format,
         )
     if request.headers.get("x-requested-with") == "fetch":

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from kb.search import Hit
+from web.ratelimit import limiter
 from web.security import session_id
 
 router = APIRouter()
@@ -22,7 +24,13 @@ class SearchResponse(BaseModel):
     results: list[Hit]
 
 
-@router.get("/api/search", response_model=SearchResponse, tags=["search"])
+@router.get(
+    "/api/search",
+    response_model=SearchResponse,
+    tags=["search"],
+    dependencies=[Depends(limiter("search"))],
+    responses={429: {"description": "Too many searches from this client; see Retry-After."}},
+)
 def api_search(
     request: Request,
     q: Annotated[str, Query(description="The question, in plain words.", max_length=2000)],
@@ -43,8 +51,10 @@ def api_search(
 
 @router.get("/healthz", tags=["operations"])
 def healthz(request: Request) -> dict[str, Any]:
-    """Liveness plus what is loaded."""
-    state = request.app.state.kb
+    """Liveness (the process answers) plus what is loaded."""
+    state = getattr(request.app.state, "kb", None)
+    if state is None:
+        return {"status": "starting", "index_version": None, "articles": 0, "chunks": 0}
     index = state.index
     return {
         "status": "ok",
@@ -54,3 +64,22 @@ def healthz(request: Request) -> dict[str, Any]:
         "chunks": len(index.chunks),
         "languages": list(index.languages),
     }
+
+
+@router.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready yet"}})
+def readyz(request: Request) -> Response:
+    """Ready for traffic only once an index is loaded (load balancers wait for 200)."""
+    state = getattr(request.app.state, "kb", None)
+    if state is None:
+        reason = getattr(request.app.state, "not_ready", None) or "starting up"
+        return JSONResponse(
+            {"ready": False, "reason": reason}, status_code=503, headers={"Retry-After": "5"}
+        )
+    return JSONResponse({"ready": True, "index_version": state.index.version})
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    registry = request.app.state.metrics
+    return Response(registry.exposition(request.app), media_type=registry.content_type)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -12,20 +12,32 @@ from pathlib import Path
 import faiss
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kb.embeddings import Embedder, embedder_for
-from kb.errors import KBError, QueryError
+from kb.errors import IndexNotFoundError, KBError, QueryError
 from kb.events import EventStore
 from kb.index import SearchIndex
+from kb.logs import configure_logging
+from kb.ratelimit import RateLimiter, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
-from web import admin, agent, api, pages
+from web import admin, agent, api, contact, pages
+from web.metrics import Metrics, MetricsMiddleware
 from web.rendering import render_error
-from web.security import SecurityHeadersMiddleware, SessionMiddleware, secret_key
+from web.security import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    SessionMiddleware,
+    add_security_headers,
+    secret_key,
+)
 from web.state import AppState
 
 log = logging.getLogger("kb.web")
@@ -34,9 +46,17 @@ STATIC = Path(__file__).parent / "static"
 SWAGGER = Path(str(resources.files("fastapi_swagger") / "resources"))
 
 
+def rate_limiters(settings: Settings) -> dict[str, RateLimiter]:
+    """One limiter per configured budget; a budget left empty has none (no limit)."""
+    budgets = {"search": settings.rate_limit_search, "feedback": settings.rate_limit_feedback}
+    return {name: RateLimiter(rate) for name, text in budgets.items() if (rate := parse_rate(text))}
+
+
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
     """The site for ``settings``; ``embedder`` lets tests share one loaded model."""
     settings = settings or Settings()
+
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,13 +67,6 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         # the same for FAISS's OpenMP: with the cores busy, a two-thread search of one
         # query waits for a descheduled thread (measured 1 ms -> 16 ms on a loaded 2-core box)
         faiss.omp_set_num_threads(threads)
-        index = SearchIndex.load(settings.index_dir, getattr(model, "fingerprint", None))
-        searcher = Searcher(
-            index,
-            model,
-            threshold_override=settings.answer_threshold,
-            max_query_chars=settings.max_query_chars,
-        )
         events = EventStore(
             settings.database_url, order_pattern=settings.order_number_pattern
         ).open()
@@ -61,19 +74,49 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             events.prune(settings.retention_days)
         except Exception as exc:  # an unreachable store must not stop the site
             log.error("could not prune old events: %s", exc)
-        state = AppState(settings, model, searcher, events)
-        app.state.kb = state
+
+        def serve(index: SearchIndex, why_not_current: str | None = None) -> AppState:
+            searcher = Searcher(
+                index,
+                model,
+                threshold_override=settings.answer_threshold,
+                max_query_chars=settings.max_query_chars,
+            )
+            state = AppState(
+                settings, model, searcher, events, metrics=metrics, index_error=why_not_current
+            )
+            if why_not_current:
+                log.error(why_not_current)
+            app.state.kb = state
+            log.info("serving index %s", index.version)
+            return state
+
+        def load() -> tuple[SearchIndex, str | None]:
+            """The current version, or the newest that loads if it does not (and why)."""
+            return SearchIndex.load_serving(settings.index_dir, getattr(model, "fingerprint", None))
+
         stop = threading.Event()
-        watcher = (
-            state.watch_index(stop, settings.reload_interval) if settings.reload_interval else None
+        interval = settings.reload_interval
+        try:
+            state: AppState | None = serve(*load())
+        except IndexNotFoundError as exc:
+            # not ready yet (an index job has not published one): answer 503 until it has
+            log.warning("%s; not ready until an index is published", exc)
+            app.state.not_ready = str(exc)
+            state = None
+        watcher = threading.Thread(
+            target=_watch, args=(app, state, load, serve, stop, interval), name="kb-index-watch"
         )
+        watcher.daemon = True
+        if interval or state is None:
+            watcher.start()
         try:
             yield
         finally:
             stop.set()
-            if watcher:
+            if watcher.is_alive():
                 watcher.join(5)
-            events.close()
+            events.close()  # writes the events still queued: nothing is lost on SIGTERM
 
     app = FastAPI(
         docs_url=None,  # served below from the bundled Swagger UI: no CDN, works offline
@@ -84,8 +127,23 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.signing_key = secret_key(settings)
+    app.state.metrics = metrics
+    app.state.rate_limiters = rate_limiters(settings)
+    app.add_middleware(BodyLimitMiddleware)  # innermost: its 413 reaches the error pages
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ReadinessGate)
+    if settings.cors_origin_list:  # the widget and other pages may call the search API
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET"],
+            allow_headers=[],
+            max_age=3600,
+        )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.log_format == "json":
+        configure_logging(settings)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -102,11 +160,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(agent.router)
+    app.include_router(contact.router)
     app.include_router(pages.router)
 
     def wants_json(request: Request) -> bool:
         path = request.url.path
-        return path.startswith("/api/") or path == "/healthz"
+        return path.startswith("/api/") or path in ("/healthz", "/readyz")
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> Response:
@@ -142,12 +201,78 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )
-        return render_error(request, exc.status_code, str(exc.detail))
+        page = render_error(request, exc.status_code, str(exc.detail))
+        page.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, WWW-Authenticate
+        return page
+
+    @app.exception_handler(SQLAlchemyError)
+    def event_store_down(request: Request, exc: SQLAlchemyError) -> Response:
+        # reports read the event database; searching never waits for it (see kb.events)
+        log.error("event database error on %s: %s", request.url.path, exc)
+        message = (
+            "the event database is unavailable right now; searching still works and the "
+            "reports are back when it is"
+        )
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
+        page = render_error(request, 503, message)
+        page.headers["Retry-After"] = "30"
+        return page
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
         if wants_json(request):
-            return JSONResponse({"detail": "internal error"}, status_code=500)
-        return HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+            response: Response = JSONResponse({"detail": "internal error"}, status_code=500)
+        else:
+            response = HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+        return add_security_headers(response, request.url.path)
 
     return app
+
+
+def _watch(
+    app: FastAPI,
+    state: AppState | None,
+    load: Callable[[], tuple[SearchIndex, str | None]],
+    serve: Callable[[SearchIndex, str | None], AppState],
+    stop: threading.Event,
+    interval: float,
+) -> None:
+    """Wait for a first index if there was none, then follow newly published versions."""
+    while state is None and not stop.wait(max(interval, 0.5)):
+        try:
+            state = serve(*load())
+            app.state.not_ready = None
+        except IndexNotFoundError:
+            continue
+        except Exception as exc:
+            app.state.not_ready = f"index not loaded: {exc}"
+            log.error(app.state.not_ready)
+    if state is not None and interval:
+        state.watch_loop(stop, interval)
+
+
+class ReadinessGate:
+    """Until an index is loaded, answer 503 with Retry-After instead of failing: the
+    health, readiness and metrics endpoints (and static files) still answer."""
+
+    OPEN = ("/healthz", "/readyz", "/metrics", "/static/")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.OPEN):
+            await self.app(scope, receive, send)
+            return
+        application = scope["app"]
+        if getattr(application.state, "kb", None) is not None:
+            await self.app(scope, receive, send)
+            return
+        reason = getattr(application.state, "not_ready", None) or "starting up"
+        response = JSONResponse(
+            {"detail": f"the help center is not ready yet: {reason}"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+        await response(scope, receive, send)

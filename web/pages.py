@@ -10,22 +10,26 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from kb.errors import QueryError
 from kb.events import VOTE_REASONS
+from kb.search import SearchResult
+from web.ratelimit import limiter
 from web.rendering import page_lang, render
 from web.security import check_csrf, csrf_token, session_id
+from web.structured import faq_jsonld
 
 router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).parent / "static"
 ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_COMMENT = 1000
 
 
-def _known_lang(request: Request, lang: str) -> str:
+def known_lang(request: Request, lang: str) -> str:
     if lang not in request.app.state.kb.index.languages:
         raise HTTPException(404, f"no articles in language '{lang}'")
     return lang
@@ -35,9 +39,40 @@ def _search_id(value: str | None) -> str | None:
     return value if value and SEARCH_ID.match(value) else None
 
 
+def _base_url(request: Request) -> str:
+    """Absolute links (sitemap, structured data) start with the configured public URL."""
+    return (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def tracked_hits(result: SearchResult, search_id: str) -> list[dict[str, object]]:
+    """Hits for a template, linked through the click log (search id and position)."""
+    hits = []
+    for position, hit in enumerate(result.hits, 1):
+        base, _, anchor = hit.url.partition("#")
+        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
+        hits.append(
+            {
+                **hit.to_dict(),
+                "href": tracked,
+                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
+            }
+        )
+    return hits
+
+
 @router.get("/")
 def root(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/{page_lang(request)}/", status_code=307)
+
+
+@router.get("/widget.js")
+def widget() -> FileResponse:
+    """The embeddable search widget; see the comment at the top of the file."""
+    return FileResponse(
+        STATIC / "widget.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.get("/favicon.ico")
@@ -45,7 +80,7 @@ def favicon() -> RedirectResponse:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-@router.get("/search", response_class=HTMLResponse)
+@router.get("/search", response_class=HTMLResponse, dependencies=[Depends(limiter("search"))])
 def search_page(
     request: Request,
     q: Annotated[str, Query(max_length=2000)] = "",
@@ -76,17 +111,7 @@ def search_page(
     search_id = state.log_search(session_id(request), result, "page", latency)
     if not lang and result.lang and not result.fallback_from:
         ui_lang = result.lang
-    hits = []
-    for position, hit in enumerate(result.hits, 1):
-        base, _, anchor = hit.url.partition("#")
-        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
-        hits.append(
-            {
-                **hit.to_dict(),
-                "href": tracked,
-                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
-            }
-        )
+    hits = tracked_hits(result, search_id)
     others = [code for code in state.index.languages if code != ui_lang]
     return render(
         request,
@@ -123,7 +148,7 @@ def asset(request: Request, path: str) -> FileResponse:
 def sitemap(request: Request) -> Response:
     """Every published article in every language, with its translations as alternates."""
     state = request.app.state.kb
-    base = (state.settings.public_url or str(request.base_url)).rstrip("/")
+    base = _base_url(request)
     entries = []
     for article in sorted(state.index.articles.values(), key=lambda a: a.url):
         links = [article, *state.translations(article)]
@@ -144,15 +169,18 @@ def sitemap(request: Request) -> Response:
 
 @router.get("/robots.txt")
 def robots(request: Request) -> Response:
-    base = (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
-    text = f"User-agent: *\nDisallow: /admin\nDisallow: /agent\nSitemap: {base}/sitemap.xml\n"
+    base = _base_url(request)
+    text = (
+        "User-agent: *\nDisallow: /admin\nDisallow: /agent\nDisallow: /*/contact/go\n"
+        f"Sitemap: {base}/sitemap.xml\n"
+    )
     return Response(text, media_type="text/plain")
 
 
 @router.get("/opensearch.xml")
 def opensearch(request: Request) -> Response:
     """Lets browsers add the help center as a search engine."""
-    base = (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
+    base = _base_url(request)
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">'
@@ -167,7 +195,7 @@ def opensearch(request: Request) -> Response:
 @router.get("/{lang}/", response_class=HTMLResponse)
 def home(request: Request, lang: str) -> Response:
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     return render(
         request,
         "home.html",
@@ -176,6 +204,7 @@ def home(request: Request, lang: str) -> Response:
         category_names=state.category_names(lang),
         popular=state.popular(lang),
         alternates={other: f"/{other}/" for other in state.index.languages if other != lang},
+        canonical=f"{_base_url(request)}/{lang}/",
     )
 
 
@@ -187,7 +216,7 @@ def home_no_slash(lang: str) -> RedirectResponse:
 @router.get("/{lang}/categories/{category}", response_class=HTMLResponse)
 def category_page(request: Request, lang: str, category: str) -> Response:
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     articles = state.by_category.get(lang, {}).get(category)
     if not articles:
         raise HTTPException(404, f"no category '{category}'")
@@ -198,6 +227,7 @@ def category_page(request: Request, lang: str, category: str) -> Response:
         category=category,
         articles=articles,
         category_names=state.category_names(lang),
+        canonical=f"{_base_url(request)}/{lang}/categories/{category}",
     )
 
 
@@ -211,7 +241,7 @@ def article_page(
     voted: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     article = state.index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no article '{slug}'")
@@ -244,11 +274,12 @@ def article_page(
         csrf=csrf_token(request),
         voted=voted,
         reasons=VOTE_REASONS,
-        canonical=article.url,
+        canonical=_base_url(request) + article.url,
+        jsonld=faq_jsonld(article, state.index, _base_url(request)),
     )
 
 
-@router.post("/{lang}/articles/{slug}/feedback")
+@router.post("/{lang}/articles/{slug}/feedback", dependencies=[Depends(limiter("feedback"))])
 def feedback(
     request: Request,
     lang: str,
@@ -261,7 +292,7 @@ def feedback(
 ) -> RedirectResponse:
     """'Was this helpful?' Works as a plain form post; redirects back (no resubmission)."""
     state = request.app.state.kb
-    lang = _known_lang(request, lang)
+    lang = known_lang(request, lang)
     if state.index.article(lang, slug) is None:
         raise HTTPException(404, f"no article '{slug}'")
     check_csrf(request, csrf)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from fastapi import HTTPException, Request
+from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.settings import Settings
 
@@ -137,6 +140,20 @@ def require_agent(request: Request) -> None:
         raise _deny(request, "agent")
 
 
+class AgentRoute(APIRoute):
+    """Checks the agent or admin credentials before FastAPI reads the request body, so a
+    request without them gets 401 whatever it sends (never a 422 that describes the body)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            require_agent(request)
+            return await inner(request)
+
+        return handler
+
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -153,15 +170,53 @@ SECURITY_HEADERS = {
 }
 
 
+def add_security_headers(response: Response, path: str) -> Response:
+    """The headers every response carries; responses of their own (an image's stricter
+    CSP) keep theirs."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", DOCS_CSP if path == "/docs" else CSP)
+    return response
+
+
 class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    """No inline script anywhere but /docs, no framing, no sniffing: on every response."""
+    """No inline script anywhere but /docs, no framing, no sniffing: on every response.
+    (A 500 is sent from outside the middleware stack; its handler adds them itself.)"""
 
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        csp = DOCS_CSP if request.url.path == "/docs" else CSP
-        response.headers.setdefault("Content-Security-Policy", csp)
-        return response
+        return add_security_headers(await call_next(request), request.url.path)
+
+
+MAX_BODY_BYTES = 256 * 1024  # the longest agent message, percent-encoded, fits many times
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over ``max_bytes`` with 413 while they are read, so a huge
+    upload is never held in memory (a declared Content-Length over the limit is refused
+    at the first read)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        too_big = not declared.isdigit() or int(declared) > self.max_bytes
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if too_big or received > self.max_bytes:
+                raise HTTPException(
+                    413, f"the request is too large (at most {self.max_bytes // 1024} KB)"
+                )
+            return message
+
+        await self.app(scope, limited, send)

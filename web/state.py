@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from kb.embeddings import Embedder
 from kb.events import EventStore, new_id
-from kb.index import ArticleEntry, SearchIndex, current_version
+from kb.index import ArticleEntry, SearchIndex, current_version, named_version
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
+from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
 
@@ -22,6 +23,7 @@ class AppState:
     embedder: Embedder
     searcher: Searcher
     events: EventStore | None = None
+    metrics: Metrics | None = None
     index_error: str | None = None
     _categories: tuple[str, dict[str, dict[str, list[ArticleEntry]]]] | None = field(
         default=None, repr=False
@@ -36,13 +38,20 @@ class AppState:
         /healthz and the current one keeps serving.
         """
         folder = current_version(self.settings.index_dir)
-        if folder is None or folder.name == self.index.version:
+        if folder is None:
+            named = named_version(self.settings.index_dir)
+            if named and named != self.index.version:
+                self._refuse(
+                    named,
+                    "it has no manifest.json (incomplete: a build or copy that did not finish?)",
+                )
+            return False
+        if folder.name == self.index.version:
             return False
         try:
             index = SearchIndex.load_version(folder, getattr(self.embedder, "fingerprint", None))
         except Exception as exc:
-            self.index_error = f"index {folder.name} not loaded: {exc}"
-            log.error(self.index_error)
+            self._refuse(folder.name, str(exc))
             return False
         old = self.searcher
         self.searcher = Searcher(
@@ -55,28 +64,39 @@ class AppState:
         log.info("now serving index %s", index.version)
         return True
 
-    def watch_index(self, stop: threading.Event, interval: float = 1.0) -> threading.Thread:
-        def loop() -> None:
-            while not stop.wait(interval):
-                try:
-                    self.reload_if_changed()
-                except Exception as exc:  # never let the watcher die
-                    log.error("index watcher: %s", exc)
+    def _refuse(self, version: str, why: str) -> None:
+        """Keep serving the loaded version and say why on /healthz (logged once per reason,
+        not on every check)."""
+        error = f"index {version} not loaded: {why}"
+        if error != self.index_error:
+            log.error("%s; still serving %s", error, self.index.version)
+        self.index_error = error
 
-        thread = threading.Thread(target=loop, name="kb-index-watch", daemon=True)
-        thread.start()
-        return thread
+    def watch_loop(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Swap to each newly published index until ``stop`` is set; never dies."""
+        while not stop.wait(interval):
+            try:
+                self.reload_if_changed()
+            except Exception as exc:
+                log.error("index watcher: %s", exc)
 
     def log_search(
         self, session_id: str, result: SearchResult, source: str, latency_ms: float
     ) -> str:
         """Record a search (never raises: logging must not break searching)."""
+        asked = result.fallback_from or result.lang
+        if self.metrics is not None:
+            self.metrics.observe_search(source, asked, result.answered)
         if self.events is None:
             return new_id()
         return self.events.record_search(
             session_id=session_id,
             query=result.query,
-            lang=result.lang or (result.hits[0].lang if result.hits else None),
+            # the asked language, also when only another language's article answered
+            lang=result.fallback_from
+            or result.lang
+            or (result.hits[0].lang if result.hits else None),
+            hit_lang=result.hits[0].lang if result.hits else None,
             results=len(result.hits),
             best_score=result.hits[0].confidence_score if result.hits else None,
             answered=result.answered,

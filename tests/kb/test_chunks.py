@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kb.articles import load_article
-from kb.chunks import chunk_article
+from kb.chunks import approx_tokens, chunk_article
 from kb.embeddings import SentenceTransformerEmbedder
 
 
@@ -44,3 +47,103 @@ def test_long_sections_split_under_the_token_window(
     assert all(c.section_id == "dugi-odjeljak" for c in sections)
     for chunk in chunks:
         assert embedder.count_tokens(chunk.embed_text(article.title)) <= embedder.max_tokens
+
+
+# -- property: nothing is lost, nothing is duplicated ------------------------------------
+WORDS = st.sampled_from(
+    [
+        "povrat",
+        "novca",
+        "dostava",
+        "plaćanje",
+        "kartica",
+        "refund",
+        "delivery",
+        "label",
+        "parcel",
+        "đak",
+        "čarapa",
+        "what",
+        "when",
+        "why",
+        "supercalifragilisticexpialidocious",
+        "broj",
+        "42",
+        "3,99",
+        "days",
+        "dana",
+    ]
+) | st.from_regex(r"[a-zčćžšđ]{1,30}", fullmatch=True)
+SENTENCE_END = st.sampled_from(["", "", "", ".", "?", "!"])
+
+
+@st.composite
+def content_line(draw: st.DrawFn, marker: int) -> str:
+    words = draw(st.lists(st.tuples(WORDS, SENTENCE_END), min_size=0, max_size=60))
+    return " ".join([f"L{marker}x", *(w + end for w, end in words)])
+
+
+@st.composite
+def article_source(draw: st.DrawFn) -> tuple[str, list[tuple[str | None, list[str]]]]:
+    """Markdown of paragraphs and list items, one content line each, under H2/H3 headings;
+    returns the source and, per section (None: the intro), its lines."""
+    marker = iter(range(10_000))
+    sections: list[tuple[str | None, list[str]]] = []
+    if draw(st.booleans()):
+        n = draw(st.integers(1, 6))
+        sections.append((None, [draw(content_line(next(marker))) for _ in range(n)]))
+    for s in range(draw(st.integers(0, 5))):
+        n = draw(st.integers(0, 8))
+        sections.append((f"Heading {s}", [draw(content_line(next(marker))) for _ in range(n)]))
+    parts = []
+    for heading, lines in sections:
+        if heading:
+            parts.append(f"{draw(st.sampled_from(['##', '###']))} {heading}")
+        for line in lines:
+            parts.append(("- " if draw(st.booleans()) else "") + line)
+    return "\n\n".join(parts) + "\n", sections
+
+
+def _words(text: str) -> list[str]:
+    return [w.removeprefix("-") for w in text.split() if w != "-"]
+
+
+@given(source=article_source(), description=st.sampled_from(["", "Send things back."]))
+@settings(max_examples=150, deadline=None)
+def test_every_line_of_content_ends_up_in_exactly_one_chunk(
+    source: tuple[str, list[tuple[str | None, list[str]]]], description: str
+) -> None:
+    """Splitting never drops or repeats text: each line that fits the window is in exactly
+    one chunk of its section, and a longer one is spread over consecutive chunks. (When
+    there is no intro, the summary also quotes the first paragraph: that copy is on purpose.)"""
+    from kb.articles import Article
+    from kb.markdown import parse
+
+    body, sections = source
+    article = Article(
+        path="en/help/a.md",
+        lang="en",
+        slug="a",
+        category="help",
+        title="Returns",
+        description=description,
+        body=body,
+        doc=parse(body),
+    )
+    max_tokens = 60
+    chunks = chunk_article(article, max_tokens=max_tokens)
+    for heading, lines in sections:
+        own = [c for c in chunks if (c.heading == heading if heading else c.kind == "summary")]
+        texts = [_words(c.text) for c in own]
+        for line in lines:
+            marker = line.split()[0]
+            holders = [t for t in texts if marker in t]
+            assert len(holders) == 1, (line, [c.text for c in own])
+            if approx_tokens(line) <= 32:  # fits any section's budget
+                joined = " ".join(holders[0])
+                assert " ".join(_words(line)) in joined, (line, joined)
+        content = [w for t in texts for w in t if heading or w not in _words(description)]
+        expected = [w for line in lines for w in _words(line)]
+        if heading and not lines:
+            expected = _words(heading)  # an empty section is findable by its heading
+        assert content == expected

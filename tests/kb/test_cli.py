@@ -61,3 +61,31 @@ def test_bad_settings_and_folders_get_one_line_errors(
     )
     assert missing.exit_code == 1 and "articles folder" in missing.output
     assert "Traceback" not in bad.output + missing.output
+
+
+def test_serve_rebuilds_an_index_made_by_an_older_chunker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that changes chunking, `make serve` rebuilds instead of starting a
+    server that refuses its own index."""
+    import kb.cli
+    from indexer.build import source_fingerprint
+    from kb.chunks import CHUNKING_VERSION
+    from kb.index import INDEX_FORMAT
+
+    articles = tmp_path / "articles"
+    (articles / "en").mkdir(parents=True)
+    version = tmp_path / "index" / "versions" / "v1"
+    version.mkdir(parents=True)
+    (tmp_path / "index" / "CURRENT").write_text("v1")
+    settings = Settings(articles_dir=articles, index_dir=tmp_path / "index")
+    builds: list[Settings] = []
+    monkeypatch.setattr(kb.cli, "run_index", lambda s, quiet, echo: builds.append(s))
+    manifest = {"format": INDEX_FORMAT, "source_fingerprint": source_fingerprint(articles)}
+    for chunking, rebuilt in [(CHUNKING_VERSION, 0), (CHUNKING_VERSION - 1, 1)]:
+        (version / "manifest.json").write_text(
+            json.dumps({**manifest, "chunking_version": chunking})
+        )
+        builds.clear()
+        kb.cli.ensure_index(settings, echo=lambda _: None)
+        assert len(builds) == rebuilt, chunking

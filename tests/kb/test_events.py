@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 
 from kb import schema
 from kb.events import EventStore
 from kb.settings import Settings
-
-PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.conftest import PG_URL
 
 
 def _pg_engine(search_path: str) -> sa.Engine:
@@ -24,24 +22,11 @@ def _pg_engine(search_path: str) -> sa.Engine:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict]]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, dict]:
     """(url, engine kwargs): a fresh SQLite file, or a fresh schema on the real PostgreSQL."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'events.sqlite3'}", {}
-        return
-    schema_name = f"kb_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = _pg_engine("public")
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema_name}"))
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable: {exc}")
-    yield PG_URL, {"schema": schema_name}
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema_name} CASCADE"))
-    admin.dispose()
+        return f"sqlite:///{tmp_path / 'events.sqlite3'}", {}
+    return PG_URL, {"schema": request.getfixturevalue("pg_schema")}
 
 
 def open_store(url: str, extra: dict, **kwargs: object) -> EventStore:
@@ -89,7 +74,7 @@ def test_events_are_written_and_scrubbed(store_url: tuple[str, dict]) -> None:
         comment="kartica 4111 1111 1111 1111",
     )
     assert store.flush()
-    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1, "copies": 0}
+    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1, "copies": 0, "contacts": 0}
     [row] = store.rows(schema.searches)
     assert row["query"] == "moj mail [email] i [phone]"
     assert store.rows(schema.votes)[0]["comment"] == "kartica [card]"
@@ -107,6 +92,48 @@ def test_reopening_never_drops_data(store_url: tuple[str, dict]) -> None:
         versions = conn.execute(sa.select(schema.schema_version.c.version)).scalars().all()
     assert versions == [m[0] for m in schema.MIGRATIONS]
     again.close()
+
+
+def test_an_older_database_is_upgraded_in_place(store_url: tuple[str, dict]) -> None:
+    """A database made by an earlier release (migrations 1-2) keeps its rows and gains
+    the new table and column on the next start."""
+    url, extra = store_url
+    store = EventStore(url, engine=_pg_engine(extra["schema"]) if extra else None)
+    with store.engine.begin() as conn:
+        schema.schema_version.create(conn)
+        ops = Operations(MigrationContext.configure(conn))
+        for version, _, step in schema.MIGRATIONS[:2]:
+            step(ops)
+            conn.execute(
+                schema.schema_version.insert().values(version=version, applied_at=sa.func.now())
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO searches (id, ts, session_id, source, lang, query, results, answered,"
+                " slugs, latency_ms) VALUES ('old1', CURRENT_TIMESTAMP, 's', 'page', 'en', 'q', 0,"
+                " false, '[]', 1.0)"
+            )
+        )
+    store.engine.dispose()
+    upgraded = open_store(url, extra)
+    upgraded.record_search(
+        session_id="s",
+        query="new",
+        lang="hr",
+        results=1,
+        best_score=0.9,
+        answered=True,
+        slugs=["x"],
+        latency_ms=1.0,
+        hit_lang="en",
+    )
+    upgraded.record_contact(session_id="s", lang="hr", channel="email", query="pomoć")
+    assert upgraded.flush()
+    rows = {r["id"]: r for r in upgraded.rows(schema.searches)}
+    assert rows["old1"]["hit_lang"] is None
+    assert [r["hit_lang"] for k, r in rows.items() if k != "old1"] == ["en"]
+    assert upgraded.counts()["contacts"] == 1
+    upgraded.close()
 
 
 def test_prune_deletes_only_old_events(store_url: tuple[str, dict]) -> None:
@@ -159,7 +186,7 @@ def test_no_event_is_lost_with_several_writer_processes(store_url: tuple[str, di
         p.join(120)
         assert p.exitcode == 0
     store = open_store(url, extra)
-    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60, "copies": 0}
+    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60, "copies": 0, "contacts": 0}
     store.close()
 
 
@@ -169,3 +196,23 @@ def test_store_down_keeps_events_and_reports_it() -> None:
     assert not store.flush(timeout=1.0)  # kept for retry, not written, nothing raised
     assert store.errors >= 1
     store.close(timeout=0.5)
+
+
+def test_an_event_the_database_refuses_does_not_block_the_others(
+    store_url: tuple[str, dict],
+) -> None:
+    """One feedback comment with a NUL byte (PostgreSQL refuses those) or one malformed
+    event used to be retried forever with its whole batch, and nothing after it was ever
+    written. NUL is removed on the way in; anything else refused is dropped alone."""
+    url, extra = store_url
+    store = open_store(url, extra)
+    store.record_vote(session_id="s", lang="en", slug="x", helpful=False, comment="a\x00b")
+    store.record_click(session_id="s", lang=None, slug="x", search_id=None)  # type: ignore[arg-type]
+    record(store, 3)
+    assert store.flush(15), "the events after the refused one are written"
+    assert store.counts() == {"searches": 3, "clicks": 0, "votes": 1, "copies": 0, "contacts": 0}
+    [vote] = store.rows(schema.votes)
+    assert vote["comment"] == "ab"
+    record(store, 2)
+    assert store.flush(15) and store.counts()["searches"] == 5
+    store.close()

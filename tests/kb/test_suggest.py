@@ -99,3 +99,17 @@ def test_message_in_a_language_without_an_answer_offers_the_other(
     top = result.suggestions[0]
     assert (top.slug, top.lang, top.other_language) == ("keks-pay", "hr", True)
     assert result.note and "No en article answers" in result.note
+
+
+def test_a_run_on_message_or_one_of_only_personal_data_still_gets_an_answer(
+    searcher: Searcher,
+) -> None:
+    """Found by the browser's hostile-content test: a 1,800-character paragraph without a
+    full stop was one 'question' longer than a search query may be, and the agent got an
+    error page instead of suggestions."""
+    run_on = "my card was declined when I paid and " * 60 + "what do I do now"
+    result = suggest(searcher, run_on)
+    assert result.suggestions and len(run_on) > searcher.max_query_chars
+    only_personal = "BR-2026-004512\n\nana.horvat@gmail.com"
+    order = Settings.model_fields["order_number_pattern"].default
+    assert suggest(searcher, only_personal, order_pattern=order).suggestions == []

@@ -3,10 +3,12 @@ as content gaps; admin pages are locked without the token."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from click.testing import Result
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
@@ -164,9 +166,74 @@ def test_articles_page_shows_views_votes_and_queries(fed: TestClient) -> None:
     assert "how do I pay with a gift card" in page
 
 
+def test_dashboard_reports_the_traffic_it_was_fed(fed: TestClient) -> None:
+    """Every visit above is one session; the figures are recomputed from the store."""
+    data = admin_get(fed, "/admin?format=json").json()
+    assert data["searches"] == len(MIX) + 2
+    assert data["sessions"] == len({m[0] for m in MIX}) + 1
+    clicked = sum(1 for m in MIX if m[3] != "leave") + 1
+    assert data["click_through_rate"] == round(100 * clicked / (len(MIX) + 2), 1)
+    assert data["helpful_pct"] == 0.0  # the one vote was "no"
+    assert data["resolution_rate"] == 0.0 and data["contact_rate"] == 0.0
+    assert 0 < data["unanswered_rate"] < 50 and 50 < data["success_rate"] < 100
+    assert 1.0 <= data["effort"] <= 2.0
+    assert sum(d["searches"] for d in data["per_day"]) == data["searches"]
+    langs = {row["lang"]: row["searches"] for row in data["tables"]["languages"]}
+    assert sum(langs.values()) == data["searches"] and set(langs) == {"en", "hr"}
+    assert any("refurbished" in r["topic"].lower() for r in data["tables"]["gaps"])
+
+
+def test_dashboard_page_has_figures_chart_and_a_csv_per_table(fed: TestClient) -> None:
+    page = admin_get(fed, "/admin?lang=en").text
+    assert "Search success rate" in page and "Self-service resolution" in page
+    assert '<svg class="bars"' in page and "<title>" in page
+    tables = re.findall(r"/admin/stats\.csv\?table=([a-z_]+)", page)
+    assert {"per_day", "top_queries", "top_articles", "gaps", "languages"} <= set(tables)
+    for table in set(tables):
+        r = admin_get(fed, f"/admin/stats.csv?table={table}&lang=en")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert len(r.text.splitlines()) >= 1
+    top = admin_get(fed, "/admin/stats.csv?table=top_queries&lang=en").text.splitlines()
+    assert top[0] == "query,lang,searches,answered_pct,clicked_pct" and len(top) > 5
+    assert admin_get(fed, "/admin/stats.csv?table=nope").status_code == 404
+    assert admin_get(fed, "/admin?days=0").status_code == 422
+
+
+@pytest.fixture
+def cli(fed: TestClient, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """The `kb` command reading the same event store and index as the fed app."""
+    from typer.testing import CliRunner
+
+    from kb.cli import app
+
+    settings = fed.app.state.kb.settings
+    monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("KB_INDEX_DIR", str(settings.index_dir))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_kb_stats_prints_the_dashboards_figures(
+    fed: TestClient, cli: Callable[..., Result]
+) -> None:
+    web = admin_get(fed, "/admin?format=json").json()
+    result = cli("stats", "--format", "json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    for key in ("searches", "sessions", "success_rate", "helpful_pct", "effort"):
+        assert printed[key] == web[key], key
+    table = cli("stats", "--no-gaps")
+    assert "Search success rate %" in table.stdout and "Top queries" in table.stdout
+    csv_out = cli("stats", "--no-gaps", "--table", "languages")
+    assert csv_out.stdout.startswith("lang,searches,share_pct,unanswered_pct")
+    assert cli("stats", "--table", "nope", "--no-gaps").exit_code == 2
+
+
 def test_admin_pages_need_the_token(fed: TestClient) -> None:
     fed.cookies.clear()
     assert fed.get("/admin/gaps", headers={"Accept": "application/json"}).status_code == 401
+    assert fed.get("/admin", headers={"Accept": "application/json"}).status_code == 401
+    assert fed.get("/admin/stats.csv?table=gaps").status_code == 401
     r = fed.get("/admin/gaps", headers={"Accept": "text/html"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")
     bad = fed.get("/admin/gaps", headers={"Authorization": "Bearer wrong"})
@@ -202,29 +269,17 @@ def test_admin_is_off_without_a_configured_token(client: TestClient) -> None:
     assert client.get("/admin/gaps").status_code == 404
 
 
-def test_kb_gaps_and_prune_commands_read_the_same_store(
-    fed: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import json
-
-    from typer.testing import CliRunner
-
-    from kb.cli import app
-
-    settings = fed.app.state.kb.settings
-    monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("KB_INDEX_DIR", str(settings.index_dir))
-    runner = CliRunner()
-    result = runner.invoke(app, ["gaps", "--lang", "en", "--format", "json"])
+def test_kb_gaps_and_prune_commands_read_the_same_store(cli: Callable[..., Result]) -> None:
+    result = cli("gaps", "--lang", "en", "--format", "json")
     assert result.exit_code == 0, result.output
     topics = json.loads(result.stdout)
     assert topics and {t["lang"] for t in topics} == {"en"}
     assert any("refurbished" in t["representative"].lower() for t in topics)
-    table = runner.invoke(app, ["gaps", "--since", "7"])
+    table = cli("gaps", "--since", "7")
     assert "searches" in table.stdout
-    pruned = runner.invoke(app, ["events", "prune", "--days", "90"])
+    pruned = cli("events", "prune", "--days", "90")
     assert pruned.exit_code == 0 and "searches: 0 deleted" in pruned.stdout
-    assert runner.invoke(app, ["gaps", "--format", "xml"]).exit_code == 2
+    assert cli("gaps", "--format", "xml").exit_code == 2
 
 
 def test_synonym_suggestions_come_from_reformulations(

@@ -46,6 +46,11 @@ def test_api_suggest_needs_a_token(agent_client: TestClient) -> None:
         "/api/suggest", json={"message": "x"}, headers={"Authorization": "Bearer nope"}
     )
     assert bad.status_code == 401
+    for body in (b"{not json", b'{"message": 5}', b""):  # found by fuzzing: 422 before auth
+        r = agent_client.post(
+            "/api/suggest", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert r.status_code == 401, "without a token, nothing about the body is revealed"
 
 
 def test_api_suggest_answers_both_questions(agent_client: TestClient) -> None:

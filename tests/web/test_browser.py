@@ -3,10 +3,8 @@ server on loopback. Screenshots land in `var/screenshots/` for a human to look a
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -14,19 +12,10 @@ from indexer.build import BuildReport
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import live_server
+from tests.web.conftest import SHOTS
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -35,20 +24,6 @@ def base_url(
 ) -> Iterator[str]:
     with live_server(create_app(demo_settings, embedder)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_customer_asks_in_croatian_and_lands_on_the_section(browser, base_url: str) -> None:
@@ -126,3 +101,170 @@ def test_api_docs_work_offline_under_the_content_security_policy(browser, base_u
     assert "/api/search" in page.inner_text(".swagger-ui")
     assert failed == [], "every asset is served by the app itself"
     page.close()
+
+
+# -- the whole journey, staff pages, and hostile content -------------------------------
+STAFF_ADMIN = "browser-admin-token"
+STAFF_AGENT = "browser-agent-token"
+WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+
+def screenshots(page, name: str, *, no_sideways_scroll: bool = True) -> None:
+    """The page at phone and desktop width, kept in var/screenshots/ as test artifacts."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in WIDTHS.items():
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        if no_sideways_scroll and label == "phone":
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= size["width"] + 10, f"{name}: sideways scrolling on a phone"
+    page.set_viewport_size(WIDTHS["desktop"])
+
+
+def watch(page) -> list[str]:
+    """Collects script errors, console errors (CSP violations among them) and dialogs."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    return problems
+
+
+@pytest.fixture(scope="module")
+def staff(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, object]]:
+    db = tmp_path_factory.mktemp("browser-staff") / "events.sqlite3"
+    settings = demo_settings.replace(
+        database_url=f"sqlite:///{db}", admin_token=STAFF_ADMIN, agent_token=STAFF_AGENT
+    )
+    app = create_app(settings, embedder)
+    with live_server(app) as url:
+        yield url, app
+
+
+def test_customer_searches_opens_votes_and_switches_language(browser, staff) -> None:
+    base, app = staff
+    page = browser.new_page(locale="en-GB")
+    problems = watch(page)
+    page.goto(base + "/")
+    assert page.url.endswith("/en/")
+    screenshots(page, "journey-home-en")
+    page.fill("input[name=q]", "how long does a refund take")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector(".hit")
+    screenshots(page, "journey-search-en")
+    page.locator(".hit-title").first.click()
+    page.wait_for_load_state()
+    assert "/en/articles/" in page.url and "#" in page.url, "landed on the section"
+    section = page.url.split("#")[1]
+    assert page.locator(f"[id='{section}']").is_visible()
+    screenshots(page, "journey-article-en")
+    page.click("button[name=helpful][value=yes]")
+    page.wait_for_selector(".feedback .notice")
+    assert "Thank you" in page.inner_text(".feedback")
+    screenshots(page, "journey-voted-en")
+    page.click(".lang-switch a[hreflang=hr]")
+    page.wait_for_load_state()
+    assert "/hr/articles/" in page.url
+    assert page.locator("html").get_attribute("lang") == "hr"
+    screenshots(page, "journey-article-hr")
+    assert problems == []
+    page.close()
+    events = app.state.kb.events
+    events.flush()
+    counts = events.counts()
+    assert counts["searches"] >= 1 and counts["votes"] >= 1 and counts["clicks"] >= 2
+
+
+def test_agent_logs_in_gets_suggestions_and_copies_a_reply(browser, staff) -> None:
+    base, app = staff
+    context = browser.new_context(locale="hr-HR")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(base + "/agent")
+    assert "/admin/login" in page.url, "no token, no agent page"
+    screenshots(page, "agent-login")
+    page.fill("input[name=token]", STAFF_AGENT)
+    page.press("input[name=token]", "Enter")
+    page.wait_for_url("**/agent")
+    page.fill("textarea[name=message]", "Poštovani,\nkartica mi je odbijena. Zašto?\nHvala, Ana")
+    page.click(".agent-form button[type=submit]")
+    page.wait_for_selector(".suggestion")
+    screenshots(page, "agent-suggestions")
+    button = page.locator(".suggestion button[data-format=text]").first
+    expected = page.locator(".suggestion textarea.reply").first.input_value()
+    with page.expect_response("**/agent/copy") as copied:
+        button.click()
+        page.wait_for_function("() => document.querySelector('[data-copy]').textContent !== 'Copy'")
+    assert copied.value.status == 204
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    assert expected.rstrip().split()[-1].startswith(base), "the reply ends with the link"
+    assert problems == []
+    context.close()
+    app.state.kb.events.flush()
+    assert app.state.kb.events.counts()["copies"] == 1
+
+
+def test_gaps_report_needs_a_login_and_then_shows(browser, staff) -> None:
+    base, _ = staff
+    context = browser.new_context()
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(base + "/admin/gaps")
+    assert "/admin/login" in page.url
+    assert page.locator("input[name=token]").is_visible()
+    page.fill("input[name=token]", "wrong-token")
+    page.press("input[name=token]", "Enter")
+    page.wait_for_load_state()
+    assert "not right" in page.inner_text("main")
+    page.fill("input[name=token]", STAFF_ADMIN)
+    page.press("input[name=token]", "Enter")
+    page.wait_for_url("**/admin/gaps")
+    assert page.locator("h1").inner_text()
+    screenshots(page, "admin-gaps", no_sideways_scroll=False)
+    page.goto(base + "/admin/articles")
+    screenshots(page, "admin-articles", no_sideways_scroll=False)
+    assert not [p for p in problems if "401" not in p]  # the wrong token is a 401 page
+    context.close()
+
+
+def test_hostile_content_runs_no_script_in_the_browser(
+    browser, hostile_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Escaping holds on its own: the page does not even try to run anything, so the
+    Content-Security-Policy has nothing to block (a CSP refusal would be a console error)."""
+    from tests.web.conftest import HOSTILE_AGENT
+    from tests.web.hostile import PAYLOADS
+
+    with live_server(create_app(hostile_settings, embedder)) as base:
+        context = browser.new_context(
+            extra_http_headers={"Authorization": f"Bearer {HOSTILE_AGENT}"}
+        )
+        page = context.new_page()
+        problems = watch(page)
+        injected = (
+            "[...document.querySelectorAll('*')].filter(e => e.tagName === 'IFRAME'"
+            " || (e.tagName === 'SCRIPT' && !e.src && e.type !== 'application/ld+json')"
+            " || [...e.attributes].some(a => a.name.startsWith('on'))).length"
+        )
+        urls = [f"/en/articles/h{n:02d}" for n in range(0, len(PAYLOADS), 2)]
+        urls += ["/search?q=" + quote(p) for p in PAYLOADS[1::6]]
+        for url in urls:
+            page.goto(base + url)
+            assert page.evaluate(injected) == 0, url
+        page.goto(base + "/en/articles/h00")
+        screenshots(page, "hostile-article")
+        page.goto(base + "/agent")
+        page.fill("textarea[name=message]", "\n".join(PAYLOADS))
+        with page.expect_navigation() as answer:
+            page.click(".agent-form button[type=submit]")
+        assert answer.value.status == 200, page.inner_text("main")[:300]
+        assert page.evaluate(injected) == 0
+        assert page.locator("textarea[name=message]").input_value().startswith(PAYLOADS[0])
+        context.close()
+    assert problems == []

@@ -130,3 +130,53 @@ def test_results_page_offers_the_other_language(client: TestClient) -> None:
     assert 'href="/search?q=kako+vratiti+proizvod&amp;lang=en"' in page
     english = client.get("/search", params={"q": "kako vratiti proizvod", "lang": "en"}).text
     assert '<html lang="en">' in english and "/hr/articles/" not in english
+
+
+def test_faq_articles_carry_faqpage_structured_data(client: TestClient) -> None:
+    """Sections headed by questions become schema.org Questions, for search engines."""
+    import json
+    from html.parser import HTMLParser
+
+    class JsonLd(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks: list[str] = []
+            self._in = False
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self._in = tag == "script" and ("type", "application/ld+json") in attrs
+
+            if self._in:
+                self.blocks.append("")
+
+        def handle_endtag(self, tag: str) -> None:
+            self._in = False
+
+        def handle_data(self, data: str) -> None:
+            if self._in:
+                self.blocks[-1] += data
+
+    parser = JsonLd()
+    parser.feed(client.get("/en/articles/product-availability").text)
+    [block] = parser.blocks
+    data = json.loads(block)
+    assert data["@type"] == "FAQPage" and data["inLanguage"] == "en"
+    names = [q["name"] for q in data["mainEntity"]]
+    assert "What do the availability labels mean?" in names
+    first = data["mainEntity"][0]["acceptedAnswer"]
+    assert first["text"] and "#" in first["url"]
+    assert "<" not in block  # nothing inside can close the script element
+    contact = JsonLd()
+    contact.feed(client.get("/en/articles/contact-us").text)
+    assert contact.blocks == []  # not question-and-answer: no FAQPage
+
+
+def test_pages_have_absolute_canonical_urls_and_results_are_not_indexed(
+    client: TestClient,
+) -> None:
+    for path in ("/en/", "/en/categories/returns", "/en/articles/returns"):
+        page = client.get(path).text
+        assert f'<link rel="canonical" href="http://testserver{path}">' in page, path
+        assert "noindex" not in page
+    results = client.get("/search", params={"q": "returns", "hl": "en"}).text
+    assert '<meta name="robots" content="noindex, follow">' in results

@@ -1,31 +1,35 @@
-"""Several server worker processes write to one event store: no event is lost.
+"""Several server worker processes under load write to one event store: no event is lost,
+no request fails, and a new index version is picked up mid-load.
 
-Runs the real `uvicorn --workers 2` against the demo index, with SQLite (one WAL file)
-and with the PostgreSQL server; a graceful shutdown flushes what is still queued.
+Runs the real `uvicorn --workers 2` against a copy of the demo index, with SQLite (one WAL
+file) and with the PostgreSQL server; a graceful shutdown flushes what is still queued.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
-from indexer.build import BuildReport
+from indexer.build import BuildReport, build_index
+from kb.embeddings import SentenceTransformerEmbedder
 from kb.events import EventStore
 from kb.settings import Settings
+from tests.conftest import pg_url, write
 
-PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+AGENT_TOKEN = "load-test-agent-token"
 QUERIES = [
     "kako vratiti proizvod",
     "delivery cost",
@@ -39,39 +43,20 @@ QUERIES = [
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'events.sqlite3'}"
-        return
-    schema_name = f"kb_workers_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema_name}"))
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable: {exc}")
-    yield f"{PG_URL}?options=-csearch_path%3D{schema_name}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema_name} CASCADE"))
-    engine.dispose()
+        return f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    return pg_url(request.getfixturevalue("pg_schema"))
 
 
-def test_two_workers_lose_no_event(
-    database_url: str, demo_settings: Settings, demo_build: BuildReport, tmp_path: Path
-) -> None:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "KB_INDEX_DIR": str(demo_settings.index_dir),
-        "KB_ARTICLES_DIR": str(demo_settings.articles_dir),
-        "KB_DATABASE_URL": database_url,
-    }
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
+        return int(s.getsockname()[1])
+
+
+def start_workers(env: dict[str, str], port: int, log: IO[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -91,32 +76,161 @@ def test_two_workers_lose_no_event(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def wait_ready(base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 120
+    ready = 0
+    while time.monotonic() < deadline and ready < 5:
+        try:
+            ready += httpx.get(base + "/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    assert ready, log_path.read_text()
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, page[:300]
+    return match.group(1)
+
+
+class Load:
+    """Customers and agents hitting the site from several threads until told to stop:
+    API searches, article views with a vote, and agents copying replies. Counts what was
+    sent and every status (or exception) that came back."""
+
+    def __init__(self, base: str, threads: int = 6) -> None:
+        self.base = base
+        self.sent: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.failures: list[str] = []
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, args=(n,)) for n in range(threads)]
+
+    def __enter__(self) -> Load:
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self._threads:
+            t.join(120)
+
+    def _record(self, kind: str, response: httpx.Response, expected: int) -> None:
+        with self._lock:
+            self.statuses[response.status_code] += 1
+            if response.status_code == expected:
+                self.sent[kind] += 1
+            else:
+                self.failures.append(f"{kind}: {response.status_code} {response.text[:200]}")
+
+    def _run(self, n: int) -> None:
+        i = n
+        while not self.stop.is_set():
+            kind = ("search", "search", "vote", "copy")[i % 4]
+            try:
+                getattr(self, kind)(i)
+            except httpx.HTTPError as exc:  # a refused or dropped connection is a failure too
+                with self._lock:
+                    self.failures.append(f"{kind}: {exc!r}")
+            i += 1
+
+    def search(self, i: int) -> None:
+        with httpx.Client(base_url=self.base, timeout=60) as client:
+            r = client.get("/api/search", params={"q": QUERIES[i % len(QUERIES)]})
+            self._record("search", r, 200)
+
+    def vote(self, i: int) -> None:
+        with httpx.Client(base_url=self.base, timeout=60) as client:
+            page = client.get("/en/articles/returns")
+            self._record("view", page, 200)
+            r = client.post(
+                "/en/articles/returns/feedback",
+                data={"helpful": "yes" if i % 2 else "no", "csrf": csrf_of(page.text)},
+            )  # the POST may reach the other worker: both sign with KB_SECRET_KEY
+            self._record("vote", r, 303)
+
+    def copy(self, i: int) -> None:
+        auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+        with httpx.Client(base_url=self.base, timeout=60, headers=auth) as client:
+            form = client.get("/agent")
+            r = client.post(
+                "/agent/copy",
+                data={"csrf": csrf_of(form.text), "lang": "en", "slug": "returns"},
+                headers={"X-Requested-With": "fetch"},
+            )
+            self._record("copy", r, 204)
+
+
+def test_two_workers_under_load_lose_no_event_and_swap_the_index(
+    database_url: str,
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+) -> None:
+    """Searches, votes and copies from several threads against `uvicorn --workers 2`; a
+    new index version is published in the middle. Every request succeeds, both workers
+    swap, and after a graceful shutdown the database holds exactly what was sent."""
+    articles, index_dir = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(demo_settings.articles_dir, articles)
+    shutil.copytree(demo_settings.index_dir, index_dir)  # with the embedding cache
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_INDEX_DIR": str(index_dir),
+        "KB_ARTICLES_DIR": str(articles),
+        "KB_DATABASE_URL": database_url,
+        "KB_SECRET_KEY": "load-test-signing-key",
+        "KB_AGENT_TOKEN": AGENT_TOKEN,
+        "KB_RELOAD_INTERVAL": "0.5",
+    }
+    log_path = tmp_path / "server.log"
+    log = log_path.open("w")
+    server = start_workers(env, port, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        ready = 0
-        while time.monotonic() < deadline and ready < 5:
-            try:
-                ready += httpx.get(base + "/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        assert ready, (tmp_path / "server.log").read_text()
-
-        def one(i: int) -> int:
-            with httpx.Client(base_url=base, timeout=60) as client:
-                return client.get(
-                    "/api/search", params={"q": QUERIES[i % len(QUERIES)]}
-                ).status_code
-
-        with ThreadPoolExecutor(8) as pool:
-            statuses = list(pool.map(one, range(160)))
-        assert set(statuses) == {200}
+        wait_ready(base, log_path)
+        old = httpx.get(base + "/healthz").json()["index_version"]
+        with Load(base) as load:
+            time.sleep(2)
+            write(
+                articles,
+                "en/delivery/hovercraft.md",
+                "---\ntitle: Hovercraft delivery\n---\nWe deliver by hovercraft to islands.\n",
+            )
+            new = build_index(
+                demo_settings.replace(articles_dir=articles, index_dir=index_dir),
+                embedder,
+                quiet=True,
+            ).version
+            streak, deadline = 0, time.monotonic() + 60
+            while streak < 10 and time.monotonic() < deadline:  # both workers answer new
+                version = httpx.get(base + "/healthz", timeout=10).json()["index_version"]
+                streak = streak + 1 if version == new else 0
+            time.sleep(1)  # more load on the new version
+        assert streak == 10, f"the workers did not all swap from {old} to {new}"
+        assert load.failures == [], load.failures[:5]
+        assert not [s for s in load.statuses if s >= 500]
+        assert load.sent["search"] >= 40 and load.sent["vote"] >= 10 and load.sent["copy"] >= 10
+        found = httpx.get(base + "/api/search", params={"q": "hovercraft delivery"}).json()
+        assert found["results"][0]["slug"] == "hovercraft"
     finally:
         server.send_signal(signal.SIGTERM)  # graceful: each worker flushes its queue
         server.wait(60)
         log.close()
     store = EventStore(database_url).open()
     try:
-        assert store.counts()["searches"] == 160
+        counts = store.counts()
     finally:
         store.close()
+    assert counts == {
+        "searches": load.sent["search"] + 1,  # and the hovercraft check
+        "clicks": load.sent["view"],
+        "votes": load.sent["vote"],
+        "copies": load.sent["copy"],
+        "contacts": 0,
+    }

@@ -1,0 +1,82 @@
+"""Fixtures for the web tests: the real Chromium, and a help center written by an
+attacker (every hostile payload in an article's front matter, headings, body and lists,
+built into a real index once per test session)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from kb.embeddings import SentenceTransformerEmbedder
+from kb.settings import Settings
+from tests.conftest import write
+from tests.web.hostile import PAYLOADS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"  # kept for people
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+HOSTILE_ADMIN = "hostile-admin-token"
+HOSTILE_AGENT = "hostile-agent-token"
+
+
+def hostile_article(n: int, payload: str) -> str:
+    one_line = payload.replace("\n", " ")
+    return (
+        "---\n"
+        f"title: {json.dumps(f'Hostile {n} {one_line}')}\n"
+        f"description: {json.dumps(payload)}\n"
+        f"tags: [{json.dumps(one_line)}, hostile]\n"
+        "---\n"
+        f"Hostile payload number {n} in the intro: {payload}\n\n"
+        f"## Section {n} {one_line}\n\n"
+        f"Refund text of section {n}. {payload}\n\n"
+        f"- list item {one_line}\n"
+    )
+
+
+@pytest.fixture(scope="session")
+def hostile_settings(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Settings:
+    root: Path = tmp_path_factory.mktemp("hostile")
+    for n, payload in enumerate(PAYLOADS):
+        write(root / "articles", f"en/hostile/h{n:02d}.md", hostile_article(n, payload))
+    settings = Settings(
+        articles_dir=root / "articles",
+        index_dir=root / "index",
+        database_url=f"sqlite:///{root / 'events.sqlite3'}",
+        admin_token=HOSTILE_ADMIN,
+        agent_token=HOSTILE_AGENT,
+    )
+    report = build_index(settings, embedder, quiet=True)
+    assert report.articles == len(PAYLOADS), report.problems
+    return settings
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright (never a downloaded browser); required in CI."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()

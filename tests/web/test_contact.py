@@ -1,0 +1,110 @@
+"""The contact page shows the best articles for what the visitor typed before the
+support channels, and records who went on to a channel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import BuildReport
+from kb import analytics, schema
+from kb.embeddings import SentenceTransformerEmbedder
+from kb.settings import Settings
+from web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def site(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TestClient]:
+    db = tmp_path_factory.mktemp("contact") / "events.sqlite3"
+    settings = demo_settings.replace(
+        database_url=f"sqlite:///{db}",
+        contact_email="help@example.com",
+        contact_chat_url="https://chat.example.com/start",
+        contact_phone="",
+    )
+    with TestClient(create_app(settings, embedder)) as client:
+        yield client
+
+
+def test_what_the_visitor_typed_brings_up_articles_before_the_channels(
+    site: TestClient,
+) -> None:
+    page = site.get("/hr/contact", params={"q": "paket mi je stigao oštećen"}).text
+    suggested = page.index("contact-suggestions")
+    channels = page.index("contact-channels")
+    assert suggested < channels
+    first = re.search(r'class="hit-title" href="([^"]+)"', page).group(1)
+    assert first.startswith("/hr/articles/ostecena-posiljka") or "ostecen" in first
+    assert "?s=" in first  # clicks from here count as clicks on a search
+    assert "Chat uživo" in page and "help@example.com" in page
+    assert "Telefon" not in page  # not configured, not offered
+
+
+def test_going_to_a_channel_is_recorded_then_handed_over(site: TestClient) -> None:
+    site.cookies.clear()
+    site.cookies.set("kb_sid", "session-contact-0123456789")
+    page = site.get("/en/contact", params={"q": "I want to talk to someone"}).text
+    href = re.search(r'href="(/en/contact/go\?channel=email[^"]*)"', page).group(1)
+    r = site.get(href.replace("&amp;", "&"), follow_redirects=False)
+    assert r.status_code == 303
+    target = urlparse(r.headers["location"])
+    assert target.scheme == "mailto" and target.path == "help@example.com"
+    assert parse_qs(target.query)["body"] == ["I want to talk to someone"]
+    chat = site.get("/en/contact/go?channel=chat", follow_redirects=False)
+    assert chat.headers["location"] == "https://chat.example.com/start"
+    events = site.app.state.kb.events
+    assert events.flush()
+    rows = events.rows(schema.contacts)
+    assert [(r["channel"], r["lang"]) for r in rows[-2:]] == [("email", "en"), ("chat", "en")]
+    assert rows[-2]["session_id"] == "session-contact-0123456789"
+    searches = [r for r in events.rows(schema.searches) if r["source"] == "contact"]
+    assert searches, "the contact page's search is logged like any other"
+
+
+def test_channels_that_are_not_offered_and_bad_input_get_clear_errors(site: TestClient) -> None:
+    assert site.get("/en/contact/go?channel=phone").status_code == 404
+    assert site.get("/en/contact/go?channel=fax").status_code == 422
+    assert site.get("/en/contact", params={"q": "x" * 3000}).status_code == 422
+    assert site.get("/xx/contact").status_code == 404
+    plain = site.get("/en/contact")
+    assert plain.status_code == 200 and "contact-suggestions" not in plain.text
+
+
+def test_a_contact_after_reading_is_not_a_self_service_resolution(site: TestClient) -> None:
+    """One visitor finds the answer and says so; another reads, then e-mails anyway."""
+    events = site.app.state.kb.events
+    for session, then_contact in (
+        ("session-resolved-000001", False),
+        ("session-gaveup-00001", True),
+    ):
+        site.cookies.clear()
+        site.cookies.set("kb_sid", session)
+        article = site.get("/en/articles/returns").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', article).group(1)
+        site.post(
+            "/en/articles/returns/feedback",
+            data={"helpful": "yes", "csrf": csrf},
+            follow_redirects=False,
+        )
+        if then_contact:
+            site.get("/en/contact/go?channel=email&q=returns", follow_redirects=False)
+    assert events.flush()
+    stats = analytics.compute(events, site.app.state.kb.index, days=1, lang="en")
+    rows = {r["session_id"] for r in events.rows(schema.contacts)}
+    assert "session-gaveup-00001" in rows and "session-resolved-000001" not in rows
+    assert stats.resolved_sessions == 1
+    assert stats.contact_sessions >= 2  # this visitor and the one above
+
+
+def test_every_page_links_to_the_contact_page(site: TestClient) -> None:
+    assert 'href="/hr/contact"' in site.get("/hr/").text
+    assert "Disallow: /*/contact/go" in site.get("/robots.txt").text

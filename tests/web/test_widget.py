@@ -1,0 +1,94 @@
+"""The embeddable widget: one script tag on another site's page searches the help center
+through the public API, with CORS limited to the configured origins."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.testclient import TestClient
+
+from indexer.build import BuildReport
+from kb.embeddings import SentenceTransformerEmbedder
+from kb.settings import Settings
+from tests.conftest import live_server
+from tests.web.conftest import SHOTS
+from web.app import create_app
+
+
+def company_site(help_center: dict[str, str]) -> FastAPI:
+    """A stand-in for a company's own page that embeds the widget."""
+    site = FastAPI()
+
+    @site.get("/", response_class=HTMLResponse)
+    def home() -> str:
+        return (
+            "<!doctype html><html lang='en'><body><h1>Bura shop</h1>"
+            f"<script src='{help_center['url']}/widget.js' data-lang='en'></script>"
+            "</body></html>"
+        )
+
+    return site
+
+
+def test_cors_admits_only_configured_origins(
+    demo_settings: Settings, demo_build: BuildReport, embedder: SentenceTransformerEmbedder
+) -> None:
+    settings = demo_settings.replace(cors_origins="https://www.bura.hr, https://shop.bura.hr/")
+    with TestClient(create_app(settings, embedder)) as client:
+        ok = client.get(
+            "/api/search", params={"q": "returns"}, headers={"Origin": "https://shop.bura.hr"}
+        )
+        assert ok.headers["access-control-allow-origin"] == "https://shop.bura.hr"
+        other = client.get(
+            "/api/search", params={"q": "returns"}, headers={"Origin": "https://evil.example"}
+        )
+        assert "access-control-allow-origin" not in other.headers
+        preflight = client.options(
+            "/api/search",
+            headers={"Origin": "https://www.bura.hr", "Access-Control-Request-Method": "POST"},
+        )
+        assert preflight.status_code == 400  # the API is read-only from other sites
+        widget = client.get("/widget.js")
+        assert widget.headers["content-type"].startswith("text/javascript")
+        assert ".innerHTML" not in widget.text  # results are set as text, never as markup
+
+
+@pytest.mark.browser
+def test_a_company_page_searches_the_help_center_inline(
+    browser,
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    help_center: dict[str, str] = {}
+    with (
+        live_server(company_site(help_center)) as allowed,
+        live_server(company_site(help_center)) as stranger,
+    ):
+        settings = demo_settings.replace(cors_origins=allowed)
+        with live_server(create_app(settings, embedder)) as url:
+            help_center["url"] = url
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(allowed + "/")
+            page.fill(".kb-widget input", "how long does a refund take")
+            page.click(".kb-widget button")
+            first = page.locator(".kb-widget li a").first
+            first.wait_for(timeout=15_000)
+            assert first.get_attribute("href").startswith(url + "/en/articles/")
+            assert "refund" in first.inner_text().lower()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "widget-on-company-page.png"))
+            assert not errors
+
+            blocked = browser.new_page()
+            blocked.goto(stranger + "/")
+            blocked.fill(".kb-widget input", "refund")
+            blocked.click(".kb-widget button")
+            note = blocked.locator(".kb-widget .note")
+            note.wait_for(timeout=15_000)
+            assert "not reachable" in note.inner_text()
+            page.close()
+            blocked.close()

@@ -1,0 +1,118 @@
+// Embeddable help-center search. On any page (a company site, a chat window):
+//   <script src="https://help.example.com/widget.js" data-lang="en" defer></script>
+// Optional: data-target="element-id" (where to put it), data-limit="5", data-title="...".
+// It calls the public JSON API of the help center it was loaded from; that help center
+// must list the page's origin in KB_CORS_ORIGINS. Everything is rendered as text (no
+// innerHTML), inside a shadow root so the page's styles and the widget's don't mix.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script) return;
+  var base = new URL(script.src, document.baseURI).origin;
+  var lang = script.dataset.lang || document.documentElement.lang.slice(0, 2) || "";
+  var limit = Math.min(parseInt(script.dataset.limit || "5", 10) || 5, 10);
+  var text = {
+    en: { title: "Search the help center", button: "Search", placeholder: "Ask a question",
+          none: "We couldn't find a good answer.", maybe: "Maybe related:",
+          contact: "Contact us", error: "The help center is not reachable right now." },
+    hr: { title: "Pretražite centar za pomoć", button: "Traži", placeholder: "Postavite pitanje",
+          none: "Nismo pronašli dobar odgovor.", maybe: "Možda povezano:",
+          contact: "Kontaktirajte nas", error: "Centar za pomoć trenutačno nije dostupan." }
+  }[lang === "hr" ? "hr" : "en"];
+
+  var host = document.createElement("div");
+  host.className = "kb-widget";
+  var target = script.dataset.target && document.getElementById(script.dataset.target);
+  if (target) target.appendChild(host); else script.parentNode.insertBefore(host, script.nextSibling);
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+
+  var style = document.createElement("style");
+  style.textContent =
+    ":host{display:block;font:15px/1.45 system-ui,sans-serif;color:#1b1b1b;max-width:36rem}" +
+    "form{display:flex;gap:.4rem}input{flex:1;padding:.45rem .6rem;font:inherit;" +
+    "border:1px solid #9aa5b1;border-radius:6px}button{padding:.45rem .9rem;font:inherit;" +
+    "border:0;border-radius:6px;background:#0b5cab;color:#fff;cursor:pointer}" +
+    "ol{list-style:none;padding:0;margin:.6rem 0}li{padding:.45rem 0;border-bottom:1px solid #e3e7eb}" +
+    "p{margin:.1rem 0}a{color:#0b5cab;font-weight:600}.section{font-size:.85rem;color:#555}" +
+    ".snippet{margin:.15rem 0 0;font-size:.9rem}.note{font-size:.9rem;color:#555;margin:.5rem 0 0}";
+  root.appendChild(style);
+
+  var form = document.createElement("form");
+  form.setAttribute("role", "search");
+  var input = document.createElement("input");
+  input.type = "search";
+  input.name = "q";
+  input.maxLength = 500;
+  input.placeholder = text.placeholder;
+  input.setAttribute("aria-label", script.dataset.title || text.title);
+  var button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = text.button;
+  form.appendChild(input);
+  form.appendChild(button);
+  var results = document.createElement("div");
+  results.setAttribute("aria-live", "polite");
+  root.appendChild(form);
+  root.appendChild(results);
+
+  function safeLink(url) {
+    var link = new URL(url, base);
+    return link.protocol === "https:" || link.protocol === "http:" ? link.href : base + "/";
+  }
+
+  function paragraph(cls, value) {
+    var p = document.createElement("p");
+    p.className = cls;
+    p.textContent = value;
+    return p;
+  }
+
+  function show(data) {
+    results.textContent = "";
+    if (!data.answered) {
+      results.appendChild(paragraph("note", data.results.length ? text.none + " " + text.maybe : text.none));
+    }
+    var list = document.createElement("ol");
+    data.results.forEach(function (hit) {
+      var item = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = safeLink(hit.url);
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.textContent = hit.title;
+      item.appendChild(a);
+      if (hit.section) item.appendChild(paragraph("section", hit.section));
+      if (hit.snippet) item.appendChild(paragraph("snippet", hit.snippet));
+      list.appendChild(item);
+    });
+    if (data.results.length) results.appendChild(list);
+    if (!data.answered) {
+      var contact = document.createElement("a");
+      var page = (data.lang || lang || "en") + "/contact?q=" + encodeURIComponent(data.query);
+      contact.href = base + "/" + page;
+      contact.target = "_blank";
+      contact.rel = "noopener";
+      contact.textContent = text.contact;
+      results.appendChild(contact);
+    }
+  }
+
+  var pending = null;
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var q = input.value.trim();
+    if (!q) return;
+    if (pending) pending.abort();
+    pending = new AbortController();
+    var url = base + "/api/search?" + new URLSearchParams(
+      Object.assign({ q: q, limit: String(limit) }, lang ? { lang: lang } : {}));
+    fetch(url, { signal: pending.signal, credentials: "omit" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(show)
+      .catch(function (err) {
+        if (err.name === "AbortError") return;
+        results.textContent = "";
+        results.appendChild(paragraph("note", text.error));
+      });
+  });
+})();
