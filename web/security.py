@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, TimestampSigner
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,28 +37,44 @@ def secret_key(settings: Settings) -> bytes:
     return secrets.token_bytes(32)
 
 
-class SessionMiddleware(BaseHTTPMiddleware):
-    """Gives every visitor a random session id cookie (HttpOnly, SameSite=Lax)."""
+class SessionMiddleware:
+    """Gives every visitor a random session id cookie (HttpOnly, SameSite=Lax).
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        sid = request.cookies.get(SESSION_COOKIE, "")
+    Plain ASGI rather than ``BaseHTTPMiddleware``: it sits on every request, and the
+    latter costs a task and a stream per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sid = HTTPConnection(scope).cookies.get(SESSION_COOKIE, "")
         fresh = not (16 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum())
         if fresh:
             sid = secrets.token_urlsafe(16)
-        request.state.session_id = sid
-        response = await call_next(request)
-        if fresh:
-            response.set_cookie(
-                SESSION_COOKIE,
-                sid,
-                max_age=30 * 60,
-                httponly=True,
-                samesite="lax",
-                secure=request.url.scheme == "https",
-            )
-        return response
+        scope.setdefault("state", {})["session_id"] = sid  # what request.state reads
+        if not fresh:
+            await self.app(scope, receive, send)
+            return
+        cookie = Response()
+        cookie.set_cookie(
+            SESSION_COOKIE,
+            sid,
+            max_age=30 * 60,
+            httponly=True,
+            samesite="lax",
+            secure=scope.get("scheme") == "https",
+        )
+        set_cookie = cookie.headers["set-cookie"]
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("set-cookie", set_cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def session_id(request: Request) -> str:
@@ -179,14 +196,28 @@ def add_security_headers(response: Response, path: str) -> Response:
     return response
 
 
-class SecurityHeadersMiddleware(BaseHTTPMiddleware):
+class SecurityHeadersMiddleware:
     """No inline script anywhere but /docs, no framing, no sniffing: on every response.
     (A 500 is sent from outside the middleware stack; its handler adds them itself.)"""
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        return add_security_headers(await call_next(request), request.url.path)
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] == "/docs" else CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", csp)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 MAX_BODY_BYTES = 256 * 1024  # the longest agent message, percent-encoded, fits many times
