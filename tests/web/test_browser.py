@@ -233,6 +233,38 @@ def test_gaps_report_needs_a_login_and_then_shows(browser, staff) -> None:
     context.close()
 
 
+def test_contact_page_then_dashboard_without_javascript(browser, staff) -> None:
+    """A visitor types a problem on the contact page and goes on to e-mail; the manager's
+    dashboard (read with JavaScript off: SVG chart and CSV links need none) counts it."""
+    base, app = staff
+    visitor = browser.new_context(java_script_enabled=False, locale="hr-HR")
+    page = visitor.new_page()
+    page.goto(base + "/hr/contact")
+    page.fill("textarea[name=q]", "paket mi je stigao oštećen")
+    page.click(".contact-form button")
+    page.wait_for_url("**/hr/contact?q=*")
+    assert page.locator(".contact-suggestions .hit").count() >= 1
+    screenshots(page, "contact")
+    href = page.locator("a.channel-email").get_attribute("href")
+    assert href.startswith("/hr/contact/go?channel=email")
+    visitor.request.get(base + href, max_redirects=0)
+    visitor.close()
+    app.state.kb.events.flush()
+
+    manager = browser.new_context(
+        java_script_enabled=False,
+        extra_http_headers={"Authorization": f"Bearer {STAFF_ADMIN}"},
+    )
+    page = manager.new_page()
+    page.goto(base + "/admin?days=7")
+    contact_rate = page.locator("#figure-contact_rate dd").inner_text()
+    assert contact_rate not in ("—", "0.0")
+    assert page.locator("svg.bars").is_visible()
+    assert page.locator("a[href^='/admin/stats.csv?table=top_queries']").count() == 1
+    screenshots(page, "admin-dashboard", no_sideways_scroll=False)
+    manager.close()
+
+
 def test_hostile_content_runs_no_script_in_the_browser(
     browser, hostile_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
