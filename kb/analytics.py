@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from kb import schema
-from kb.events import EventStore, aware, now
+from kb.events import EventStore, now
 from kb.gaps import REFORMULATION_WINDOW, GapTopic
 from kb.index import SearchIndex
 from kb.text import query_key
@@ -156,7 +156,7 @@ def compute(
     stats = Stats(days=days, lang=lang, since=since)
 
     def keep(row: dict[str, Any]) -> bool:
-        return aware(row["ts"]) <= end and (lang is None or row["lang"] == lang)
+        return row["ts"] <= end and (lang is None or row["lang"] == lang)
 
     searches = [
         r for r in store.rows(schema.searches, since) if keep(r) and r["source"] in CUSTOMER_SOURCES
@@ -171,30 +171,29 @@ def compute(
         by_session[row["session_id"]].append(row)
     clicks_at: dict[str, list[datetime]] = defaultdict(list)
     for row in clicks:
-        clicks_at[row["session_id"]].append(aware(row["ts"]))
+        clicks_at[row["session_id"]].append(row["ts"])
 
     stats.searches = len(searches)
     stats.answered = sum(bool(r["answered"]) for r in searches)
     stats.zero_results = sum(r["results"] == 0 for r in searches)
     stats.clicked = sum(r["id"] in clicked_ids for r in searches)
     efforts = []
-    for session, rows in by_session.items():
-        rows.sort(key=lambda r: aware(r["ts"]))
+    for session, rows in by_session.items():  # each session's searches, oldest first
         for i, row in enumerate(rows):
             if not row["answered"]:
                 continue
             reformulated = (
                 i + 1 < len(rows)
-                and aware(rows[i + 1]["ts"]) - aware(row["ts"]) <= REFORMULATION_WINDOW
+                and rows[i + 1]["ts"] - row["ts"] <= REFORMULATION_WINDOW
                 and rows[i + 1]["query"] != row["query"]
             )
             if row["id"] in clicked_ids or not reformulated:
                 stats.successful += 1
         # searches up to the first click that follows a search (an article opened from
         # the home page before searching is not the end of the effort)
-        start = aware(rows[0]["ts"])
+        start = rows[0]["ts"]
         clicked_at = min((ts for ts in clicks_at[session] if ts >= start), default=None)
-        efforts.append(sum(1 for r in rows if clicked_at is None or aware(r["ts"]) <= clicked_at))
+        efforts.append(sum(1 for r in rows if clicked_at is None or r["ts"] <= clicked_at))
     stats.effort = round(sum(efforts) / len(efforts), 2) if efforts else None
 
     stats.votes = len(votes)
@@ -202,15 +201,13 @@ def compute(
     sessions = set(by_session) | {r["session_id"] for r in clicks + contacts}
     stats.sessions = len(sessions)
     contacted: dict[str, datetime] = {}
-    for row in contacts:
-        contacted.setdefault(row["session_id"], aware(row["ts"]))
-        contacted[row["session_id"]] = max(contacted[row["session_id"]], aware(row["ts"]))
+    for row in contacts:  # oldest first: the last one is the latest contact
+        contacted[row["session_id"]] = row["ts"]
     stats.contact_sessions = len(set(contacted) & sessions)
     helped: dict[str, datetime] = {}
     for vote in votes:
         if vote["helpful"] and vote["session_id"] in sessions:
-            ts = aware(vote["ts"])
-            helped[vote["session_id"]] = min(ts, helped.get(vote["session_id"], ts))
+            helped.setdefault(vote["session_id"], vote["ts"])  # oldest first: the first one
     stats.resolved_sessions = sum(
         1 for s, ts in helped.items() if s not in contacted or contacted[s] < ts
     )
@@ -219,7 +216,7 @@ def compute(
         (since + timedelta(days=i + 1)).date(): [0, 0] for i in range(days)
     }
     for row in searches:
-        counts = per_day.setdefault(aware(row["ts"]).date(), [0, 0])
+        counts = per_day.setdefault(row["ts"].date(), [0, 0])
         counts[0] += 1
         counts[1] += not row["answered"]
     stats.per_day = [(d, n, u) for d, (n, u) in sorted(per_day.items())]

@@ -372,8 +372,12 @@ class EventStore:
             return {(lang, slug): int(n) for lang, slug, n in conn.execute(query)}
 
     def rows(self, table: sa.Table, since: datetime | None = None) -> list[dict[str, Any]]:
+        """A table's events, oldest first, with UTC-aware ``ts`` whatever the database."""
         query = sa.select(table)
         if since is not None:
             query = query.where(table.c.ts >= since)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query.order_by(table.c.ts))]
+            rows = [dict(r._mapping) for r in conn.execute(query.order_by(table.c.ts))]
+        for row in rows:  # one kind of timestamp for every reader: UTC-aware
+            row["ts"] = aware(row["ts"])
+        return rows

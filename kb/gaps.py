@@ -21,7 +21,7 @@ import numpy as np
 
 from kb import schema
 from kb.embeddings import Embedder
-from kb.events import EventStore, aware, now
+from kb.events import EventStore, now
 from kb.lexical import Analyzer
 from kb.search import DEFAULT_FUSION, FUSION, Searcher
 from kb.text import query_key, slugify
@@ -132,14 +132,14 @@ def unanswered_searches(
                 reason = "not_helpful"
             elif row["id"] not in clicked and i + 1 < len(rows):
                 nxt = rows[i + 1]
-                gap = aware(nxt["ts"]) - aware(row["ts"])  # type: ignore[arg-type]
+                gap = nxt["ts"] - row["ts"]  # type: ignore[operator]
                 if gap <= REFORMULATION_WINDOW and nxt["query"] != row["query"]:
                     reason = "reformulated"
             if reason:
                 out.append(
                     Unanswered(
                         str(row["id"]),
-                        aware(row["ts"]),  # type: ignore[arg-type]
+                        row["ts"],  # type: ignore[arg-type]
                         str(row["session_id"]),
                         row_lang,
                         str(row["query"]),

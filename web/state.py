@@ -84,7 +84,9 @@ class AppState:
         self, session_id: str, result: SearchResult, source: str, latency_ms: float
     ) -> str:
         """Record a search (never raises: logging must not break searching)."""
+        # the asked language, also when only another language's article answered
         asked = result.fallback_from or result.lang
+        top = result.hits[0] if result.hits else None
         if self.metrics is not None:
             self.metrics.observe_search(source, asked, result.answered)
         if self.events is None:
@@ -92,13 +94,10 @@ class AppState:
         return self.events.record_search(
             session_id=session_id,
             query=result.query,
-            # the asked language, also when only another language's article answered
-            lang=result.fallback_from
-            or result.lang
-            or (result.hits[0].lang if result.hits else None),
-            hit_lang=result.hits[0].lang if result.hits else None,
+            lang=asked or (top.lang if top else None),
+            hit_lang=top.lang if top else None,
             results=len(result.hits),
-            best_score=result.hits[0].confidence_score if result.hits else None,
+            best_score=top.confidence_score if top else None,
             answered=result.answered,
             slugs=[h.slug for h in result.hits],
             latency_ms=latency_ms,
