@@ -27,7 +27,6 @@ def base_url(
 
 
 def test_customer_asks_in_croatian_and_lands_on_the_section(browser, base_url: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(locale="hr-HR")
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -111,7 +110,6 @@ WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "he
 
 def screenshots(page, name: str, *, no_sideways_scroll: bool = True) -> None:
     """The page at phone and desktop width, kept in var/screenshots/ as test artifacts."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in WIDTHS.items():
         page.set_viewport_size(size)
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)

@@ -79,7 +79,6 @@ def test_a_company_page_searches_the_help_center_inline(
             first.wait_for(timeout=15_000)
             assert first.get_attribute("href").startswith(url + "/en/articles/")
             assert "refund" in first.inner_text().lower()
-            SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "widget-on-company-page.png"))
             assert not errors
 
