@@ -44,7 +44,6 @@ def contact(request: Request, lang: str, q: Message = "") -> Response:
     state = request.app.state.kb
     lang = known_lang(request, lang)
     hits: list[dict[str, object]] = []
-    answered = False
     if q.strip():
         started = time.perf_counter()
         try:
@@ -55,14 +54,12 @@ def contact(request: Request, lang: str, q: Message = "") -> Response:
             latency = (time.perf_counter() - started) * 1000
             search_id = state.log_search(session_id(request), result, "contact", latency)
             hits = tracked_hits(result, search_id)
-            answered = result.answered
     return render(
         request,
         "contact.html",
         lang,
         query=q,
         hits=hits,
-        answered=answered,
         channels=channels(request, lang, q),
         alternates={o: f"/{o}/contact" for o in state.index.languages if o != lang},
     )
