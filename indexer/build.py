@@ -21,9 +21,9 @@ from kb.articles import Article, LoadResult, Problem, iter_article_files, load_a
 from kb.chunks import CHUNKING_VERSION, Chunk
 from kb.embeddings import Embedder
 from kb.errors import KBError
+from kb.fusion import profile_for
 from kb.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
 from kb.lexical import LexicalIndex
-from kb.search import DEFAULT_THRESHOLDS
 from kb.settings import Settings
 
 RELATED_PER_ARTICLE = 5
@@ -226,7 +226,7 @@ def build_index(
     related = _related(published, chunks, vectors)
     entries = [_entry(a, related.get((a.lang, a.slug), [])) for a in published]
     draft_entries = [_entry(a, []) for a in loaded.articles if a.draft]
-    thresholds: dict[str, float] = dict(DEFAULT_THRESHOLDS)
+    thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
     previous = read_manifest(index_dir)
     calibration = None
     if (

@@ -84,6 +84,9 @@ def _split_long(text: str, budget: int, count: Callable[[str], int]) -> list[str
     return out
 
 
+MAX_CHUNK_TOKENS = 256  # a section's worth; longer windows (e5 reads 512) blur what a hit is
+
+
 def chunk_article(
     article: Article,
     max_tokens: int = 240,

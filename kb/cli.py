@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -49,6 +49,12 @@ def _friendly_errors() -> Iterator[None]:
                 err=True,
             )
         raise typer.Exit(2) from None
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr and an exit code: how every command reports a usage error."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -580,54 +586,77 @@ def eval_command(
         Path | None, typer.Option(help="Articles folder to evaluate with --golden.")
     ] = None,
     golden: Annotated[
-        Path | None, typer.Option(help="Golden set: lang<TAB>query<TAB>slug per line.")
+        Path | None,
+        typer.Option(help="Golden set: lang<TAB>query<TAB>slugs or article paths, `|`-separated."),
     ] = None,
+    unanswerable: Annotated[
+        list[Path] | None,
+        typer.Option(help="Off-topic or near-miss questions (lang<TAB>query); repeatable."),
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="Half of the labelled sets: test (report), dev (tune) or all.")
+    ] = "test",
     lang: Annotated[str, typer.Option(help="Language of a BEIR corpus.")] = "en",
+    index_dir: Annotated[
+        Path | None,
+        typer.Option("--index", help="Evaluate this already-built index instead of building one."),
+    ] = None,
     show_failures: Annotated[bool, typer.Option(help="List queries that missed.")] = False,
 ) -> None:
-    """Measure search quality: lexical-only, dense-only and hybrid side by side."""
+    """Measure search quality: hybrid beside its parts and baselines (lexical, whole-article
+    BM25, dense, plain reciprocal-rank fusion), and how well the answered decision holds."""
     import tempfile
 
+    from kb import evaluate as ev
     from kb.embeddings import embedder_for
-    from kb.evaluate import MODES, beir_to_articles, evaluate, load_beir_queries, load_golden
-    from kb.evaluate import table as render_table
     from kb.index import SearchIndex
     from kb.search import Searcher
 
     beir = (corpus, queries, qrels)
     if not ((all(beir) and golden is None) or (not any(beir) and golden is not None)):
-        typer.secho(
-            "error: give either --corpus, --queries and --qrels, or --golden "
-            "(with --articles, default KB_ARTICLES_DIR)",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2)
+        _fail("give either --corpus, --queries and --qrels, or --golden (with --articles)", 2)
+    if split not in (*ev.SPLITS, "all"):
+        _fail(f"--split must be one of {', '.join(ev.SPLITS)}, all", 2)
+    half = None if split == "all" else split
     with _friendly_errors(), tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         settings = _settings()
         work = Path(tmp)
         strict = False
         if corpus and queries and qrels:
-            ids = beir_to_articles(corpus, work / "articles", lang)
-            labelled = load_beir_queries(queries, qrels, ids, lang)
+            ids = ev.beir_to_articles(corpus, work / "articles", lang)
+            labelled = [
+                q
+                for q in ev.load_beir_queries(queries, qrels, ids, lang)
+                if half is None or ev.split_of(q.text) == half
+            ]
             scratch = _temporary_index(settings, work / "articles", work)
             strict = True
-            title = f"{corpus.parent.name} ({len(labelled)} queries)"
+            title = corpus.parent.name
         else:
             assert golden is not None
-            labelled = load_golden(golden)
-            scratch = _temporary_index(settings, articles or settings.articles_dir, work)
-            title = f"{golden.name} ({len(labelled)} queries)"
+            labelled = ev.load_golden(golden, half)
+            scratch = (
+                settings.replace(index_dir=index_dir)
+                if index_dir
+                else _temporary_index(settings, articles or settings.articles_dir, work)
+            )
+            title = golden.name
         embedder = embedder_for(settings)
         searcher = Searcher(SearchIndex.load(scratch.index_dir, embedder.fingerprint), embedder)
+        labelled = ev.resolve_paths(labelled, searcher.index)
+        baseline = ev.ArticleBM25(searcher.index)
         langs = sorted({q.lang or "" for q in labelled})
         for lg in langs if len(langs) > 1 else [None]:
             subset = [q for q in labelled if lg is None or q.lang == lg]
-            results = [evaluate(searcher, subset, mode, strict) for mode in MODES]
-            typer.echo(render_table(results, title + (f" [{lg}]" if lg else "")) + "\n")
+            results = [ev.evaluate(searcher, subset, m, strict, baseline) for m in ev.MODES]
+            heading = f"{title} [{split}{', ' + lg if lg else ''}] ({len(subset)} queries)"
+            typer.echo(ev.table(results, heading) + "\n")
             if show_failures:
                 for text, got, want in results[-1].failures:
                     typer.echo(f"  MISS {text!r}: got {got}, want {want}")
+        if unanswerable:
+            sets = {p.stem: ev.load_unanswerable(p, half) for p in unanswerable}
+            typer.echo(ev.decision_table(ev.decisions(searcher, labelled, sets)) + "\n")
 
 
 @app.command()

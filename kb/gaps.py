@@ -22,8 +22,9 @@ import numpy as np
 from kb import schema
 from kb.embeddings import Embedder
 from kb.events import EventStore, now
+from kb.fusion import profile_for
 from kb.lexical import Analyzer
-from kb.search import DEFAULT_FUSION, FUSION, Searcher
+from kb.search import Searcher
 from kb.text import query_key, slugify
 
 REFORMULATION_WINDOW = timedelta(minutes=10)
@@ -154,7 +155,7 @@ def similarity_matrix(
     texts: list[str], lang: str, embedder: Embedder, searcher: Searcher | None = None
 ) -> np.ndarray:
     """Pairwise similarity with search's own evidence and per-language weights."""
-    fusion = FUSION.get(lang, DEFAULT_FUSION)
+    fusion = profile_for(getattr(embedder, "name", "")).confidence_for(lang)
     vectors = embedder.encode(texts)
     cos = vectors @ vectors.T
     dense = np.clip((cos - fusion.dense_floor) / (fusion.dense_ceiling - fusion.dense_floor), 0, 1)

@@ -1,14 +1,10 @@
 """Hybrid search: dense + language-aware lexical, fused, grouped by article.
 
-Fusion is a weighted sum of two *absolute* signals, per language:
-
-* dense: cosine similarity, rescaled between a floor (unrelated text) and a ceiling;
-* lexical: the IDF-weighted share of query terms a chunk contains, scaled by its BM25
-  rank within the query.
-
-Both stay meaningful when nothing matches, so the fused score doubles as the confidence
-behind the answered / not-answered decision. The English-only default model sees all
-Croatian text as alike, so Croatian leans on the lexical side.
+Every candidate article gets two signals from its best section: the cosine of the query
+vector (multilingual-e5 by default, so Croatian is understood as well as English) and
+BM25 with IDF-weighted coverage of the query's words. Articles are ranked by
+reciprocal-rank fusion of the two orders (kb.fusion explains why), and the top article's
+*confidence* - absolute evidence, not a rank - decides whether the search is answered.
 """
 
 from __future__ import annotations
@@ -25,60 +21,28 @@ import numpy as np
 from kb import language
 from kb.embeddings import Embedder
 from kb.errors import QueryError
+from kb.fusion import STRONG_MARGIN, ModelProfile, lexical_confidence, profile_for, rrf
 from kb.index import SearchIndex
 from kb.lexical import Analyzer
 from kb.snippets import make_snippet
 from kb.text import clean_unicode, fold_diacritics
 
-
-@dataclass(frozen=True)
-class Fusion:
-    dense_weight: float
-    lexical_weight: float
-    dense_floor: float  # cosine of unrelated text in this language
-    dense_ceiling: float  # cosine of a clearly matching section
-
-    def dense_signal(self, cosine: float) -> float:
-        """Cosine rescaled so unrelated text is 0 and a clear match is 1."""
-        scaled = (cosine - self.dense_floor) / (self.dense_ceiling - self.dense_floor)
-        return min(1.0, max(0.0, scaled))
-
-    def combine(
-        self, dense: float, coverage: float, bm25_relative: float, heading_match: float = 0.0
-    ) -> tuple[float, float]:
-        """(ranking score, confidence) of one section. The heading bonus needs a query
-        word in the section: a heading alone does not make an answer."""
-        bonus = HEADING_BONUS * heading_match if coverage > 0 else 0.0
-        wd, wl = self.dense_weight, self.lexical_weight
-        score = min(1.0, wd * dense + wl * lexical_rank(coverage, bm25_relative) + bonus)
-        confidence = min(1.0, wd * dense + wl * lexical_confidence(coverage, bm25_relative) + bonus)
-        return score, confidence
+CANDIDATES = 100  # sections per signal and language that reach the fusion
+MODES = ("hybrid", "dense", "lexical", "rrf")
 
 
-FUSION: dict[str, Fusion] = {
-    # Measured on tests/golden (see docs/search-quality.md): the English model carries
-    # English; Croatian needs the lexical half as much as the dense one.
-    "en": Fusion(0.8, 0.2, 0.15, 0.65),
-    "hr": Fusion(0.5, 0.5, 0.35, 0.80),
-}
-DEFAULT_FUSION = Fusion(0.5, 0.5, 0.2, 0.7)
-# Calibrated on tests/golden (demo-must + demo answered, offtopic not): see docs/search-quality.md.
-DEFAULT_THRESHOLDS: dict[str, float] = {"en": 0.52, "hr": 0.42, "default": 0.45}
-STRONG_MARGIN = 0.15
-HEADING_BONUS = 0.1  # a section whose own heading says what was asked beats its neighbours
-CANDIDATES = 100
-RANK_BM25_SHARE = 0.5  # ranking: half coverage, half BM25 rank (+5 nDCG points on m365-hr)
-CONFIDENCE_BM25_SHARE = 0.3  # confidence: coverage first, so "nothing matches" stays ~0
+@dataclass
+class ArticleSignals:
+    """One candidate article's evidence: its best section by each signal."""
 
-
-def lexical_rank(coverage: float, bm25_relative: float) -> float:
-    """Orders matches: how much of the query a section has, and how strongly (BM25)."""
-    return (1 - RANK_BM25_SHARE) * coverage + RANK_BM25_SHARE * bm25_relative
-
-
-def lexical_confidence(coverage: float, bm25_relative: float) -> float:
-    """Absolute evidence: zero when no query word matches, whatever BM25's ranks say."""
-    return coverage * ((1 - CONFIDENCE_BM25_SHARE) + CONFIDENCE_BM25_SHARE * bm25_relative)
+    key: tuple[str, str]
+    cosine: float = -1.0
+    dense_cid: int = -1
+    bm25: float = 0.0  # relative to the query's best section in that language
+    coverage: float = 0.0
+    lexical_cid: int = -1
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -231,10 +195,16 @@ class Searcher:
                 self._results.popitem(last=False)
         return result
 
-    def _search(
-        self, query: str, lang: str | None, limit: int, prefer: str | None, mode: str
-    ) -> SearchResult:
-        langs = self.languages_for(query, lang, prefer)
+    @cached_property
+    def profile(self) -> ModelProfile:
+        return profile_for(str(self.index.manifest.get("model", {}).get("name", "")))
+
+    def signals(self, query: str, langs: tuple[str, ...]) -> dict[tuple[str, str], ArticleSignals]:
+        """Each candidate article's best section by cosine and by BM25, with both ranks.
+
+        Candidates: the nearest sections by vector (any language, so a multilingual model
+        can answer across languages) and the best BM25 sections of each asked language.
+        """
         index = self.index
         qvec = self._query_vector(query)
         n = len(index.chunks)
@@ -243,81 +213,76 @@ class Searcher:
             k = min(CANDIDATES * max(1, len(index.languages)), n)
             _, ids = index.dense.search(qvec.reshape(1, -1), k)
             candidate_ids.update(int(i) for i in ids[0] if i >= 0)
-        scored: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
-        query_terms: dict[str, set[str]] = {lg: set() for lg in langs}
+        lexical: dict[int, tuple[float, float]] = {}  # chunk -> (BM25 relative, coverage)
         for lg in langs:
             lex = index.lexical.get(lg)
-            if lex is None:
-                continue
-            terms = lex.analyzer.terms(query)
-            query_terms[lg] = lex.highlight_terms(terms)
-            if not terms:
+            terms = lex.analyzer.terms(query) if lex else []
+            if lex is None or not terms:
                 continue
             bm25, coverage = lex.score(terms)
             top = float(bm25.max()) if len(bm25) else 0.0
             if top <= 0:
                 continue
-            best_local = np.argpartition(-bm25, min(CANDIDATES, len(bm25) - 1))[:CANDIDATES]
-            candidate_ids.update(int(lex.chunk_ids[i]) for i in best_local if bm25[i] > 0)
-            scored[lg] = (bm25, coverage, top)
-        # coverage and BM25 rank of the candidates only: a common word covers thousands
-        lexical_part: dict[int, tuple[float, float]] = {}
-        for cid in candidate_ids:
-            chunk_lang = index.chunks[cid].lang
-            if chunk_lang not in scored:
-                continue
-            bm25, coverage, top = scored[chunk_lang]
-            local = index.lexical_position[cid]
-            if coverage[local]:
-                lexical_part[cid] = (float(coverage[local]), float(bm25[local]) / top)
-        # exact cosine for the candidates only (the dense index found its share of them)
-        ordered = sorted(candidate_ids)
-        cosines = dict(zip(ordered, (index.vectors[ordered] @ qvec).tolist(), strict=True))
-        best: dict[tuple[str, str], tuple[float, int, float, float, float]] = {}
-        for cid in candidate_ids:
-            chunk = index.chunks[cid]
-            if chunk.lang not in langs:
-                continue
-            fusion = FUSION.get(chunk.lang, DEFAULT_FUSION)
-            dense = fusion.dense_signal(cosines[cid])
-            cov, rel = lexical_part.get(cid, (0.0, 0.0))
-            lexical = lexical_confidence(cov, rel)
-            if mode == "dense":
-                score = confidence = dense
-            elif mode == "lexical":
-                score, confidence = rel, lexical
-            else:
-                heading = 0.0
-                if cov > 0 and chunk.section_id:
-                    heading = self._heading_match(cid, query_terms[chunk.lang])
-                score, confidence = fusion.combine(dense, cov, rel, heading)
+            best = np.argpartition(-bm25, min(CANDIDATES, len(bm25) - 1))[:CANDIDATES]
+            for i in best:
+                if bm25[i] > 0:
+                    lexical[int(lex.chunk_ids[i])] = (float(bm25[i]) / top, float(coverage[i]))
+        candidate_ids.update(lexical)
+        ordered = sorted(c for c in candidate_ids if index.chunks[c].lang in langs)
+        cosines = (index.vectors[ordered] @ qvec).tolist() if ordered else []
+        out: dict[tuple[str, str], ArticleSignals] = {}
+        for cid, cosine in zip(ordered, cosines, strict=True):
             key = index.chunk_article[cid]
-            if key not in best or score > best[key][0]:
-                best[key] = (score, cid, dense, lexical, confidence)
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
-        top_lang = ranked[0][0][0] if ranked else (langs[0] if langs else "default")
-        threshold = index.answer_threshold(top_lang, self.threshold_override)
-        hits = [
-            self._hit(
-                lg,
-                slug,
-                cid,
-                score,
-                dense,
-                lexical,
-                confidence,
-                threshold,
-                query_terms.get(lg, set()),
-            )
-            for (lg, slug), (score, cid, dense, lexical, confidence) in ranked
-        ]
+            sig = out.get(key)
+            if sig is None:
+                sig = out[key] = ArticleSignals(key)
+            if cosine > sig.cosine:
+                sig.cosine, sig.dense_cid = cosine, cid
+            rel, cov = lexical.get(cid, (0.0, 0.0))
+            if rel > sig.bm25:
+                sig.bm25, sig.coverage, sig.lexical_cid = rel, cov, cid
+        by_dense = sorted(out.values(), key=lambda a: (-a.cosine, a.key))
+        for rank, sig in enumerate(by_dense, 1):
+            sig.dense_rank = rank
+        by_lexical = sorted((a for a in out.values() if a.bm25 > 0), key=lambda a: (-a.bm25, a.key))
+        for rank, sig in enumerate(by_lexical, 1):
+            sig.lexical_rank = rank
+        return out
+
+    def _search(
+        self, query: str, lang: str | None, limit: int, prefer: str | None, mode: str
+    ) -> SearchResult:
+        if mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}")
+        langs = self.languages_for(query, lang, prefer)
+        candidates = self.signals(query, langs)
+        weights = list(self.profile.rank_weights) if mode == "hybrid" else [1.0, 1.0]
+
+        def rank_score(sig: ArticleSignals) -> float:
+            if mode == "dense":
+                return sig.cosine
+            if mode == "lexical":
+                return sig.bm25
+            return rrf([sig.dense_rank, sig.lexical_rank], weights)
+
+        pool = [s for s in candidates.values() if mode != "lexical" or s.bm25 > 0]
+        ranked = sorted(pool, key=lambda s: (-rank_score(s), s.key))[:limit]
+        query_terms = {
+            lg: lex.highlight_terms(lex.analyzer.terms(query))
+            for lg, lex in self.index.lexical.items()
+            if lg in langs
+        }
+        hits = [self._hit(sig, rank_score(sig), mode, query_terms) for sig in ranked]
+        top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
+        threshold = self._threshold(top_lang)
         answered = bool(hits) and hits[0].confidence_score >= threshold
         result = SearchResult(
             query, langs[0] if len(langs) == 1 else None, answered, hits, threshold
         )
-        others = tuple(lg for lg in index.languages if lg not in langs)
+        others = tuple(lg for lg in self.index.languages if lg not in langs)
         if not answered and lang is None and len(langs) == 1 and others and mode == "hybrid":
-            # nothing in the visitor's language: say so and offer another language's answer
+            # nothing in the visitor's language: offer another language's answer, found by
+            # meaning (the multilingual vectors) and by the words the languages share;
             # the asked language's function words mean nothing in the other language
             stop = language.STOPWORDS.get(langs[0], frozenset())
             content = " ".join(
@@ -330,6 +295,16 @@ class Searcher:
                 )
         return result
 
+    def _threshold(self, lang: str) -> float:
+        """The calibrated threshold recorded with the index, else the model's default."""
+        if self.threshold_override is not None:
+            return self.threshold_override
+        recorded = self.index.manifest.get("answer_thresholds") or {}
+        if lang in recorded:
+            return float(recorded[lang])
+        defaults = self.profile.thresholds
+        return float(defaults.get(lang, recorded.get("default", defaults["default"])))
+
     def _search_in(self, query: str, langs: tuple[str, ...], limit: int, mode: str) -> SearchResult:
         results = [self.search(query, lg, limit, mode=mode) for lg in langs]
         return max(results, key=lambda r: r.hits[0].confidence_score if r.hits else 0.0)
@@ -341,21 +316,31 @@ class Searcher:
         heading = self.index.heading_terms[cid]
         return len(heading & terms) / len(heading) if heading else 0.0
 
-    def _hit(
-        self,
-        lang: str,
-        slug: str,
-        cid: int,
-        score: float,
-        dense: float,
-        lexical: float,
-        confidence: float,
-        threshold: float,
-        terms: set[str],
-    ) -> Hit:
+    def _hit(self, sig: ArticleSignals, score: float, mode: str, terms: dict[str, set[str]]) -> Hit:
+        lang, slug = sig.key
+        confidence = self.profile.confidence_for(lang)
+        dense = confidence.dense_signal(sig.cosine)
+        lexical = lexical_confidence(sig.coverage, sig.bm25)
+        # the section shown: the one whose own heading matches, else the lexical one when
+        # it carries the query's words, else the nearest by meaning
+        cid = sig.dense_cid
+        heading = 0.0
+        if sig.lexical_cid >= 0 and mode != "dense":
+            heading = self._heading_match(sig.lexical_cid, terms.get(lang, set()))
+            if mode == "lexical" or heading > 0 or sig.coverage >= 0.999 or cid < 0:
+                cid = sig.lexical_cid
+        if mode == "dense":
+            sure = dense
+        elif mode == "lexical":
+            sure = lexical
+        else:
+            sure = confidence.score(dense, lexical, heading)
+        threshold = self._threshold(lang)
         chunk = self.index.chunks[cid]
         article = self.index.articles[(lang, slug)]
-        plain, marked = make_snippet(chunk.text or article.description, terms, Analyzer(lang))
+        plain, marked = make_snippet(
+            chunk.text or article.description, terms.get(lang, set()), Analyzer(lang)
+        )
         url = article.url + (f"#{chunk.section_id}" if chunk.section_id else "")
         return Hit(
             slug=slug,
@@ -367,10 +352,10 @@ class Searcher:
             score=round(score, 4),
             section_id=chunk.section_id,
             snippet_html=marked,
-            confidence=_label(confidence, threshold),
+            confidence=_label(sure, threshold),
             dense=round(dense, 4),
             lexical=round(lexical, 4),
-            confidence_score=round(confidence, 4),
+            confidence_score=round(sure, 4),
         )
 
 
