@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from kb.articles import Article, load_articles
 from kb.embeddings import Embedder
+from kb.fusion import profile_for
 
 _INTERNAL = re.compile(
     r"^/(?P<lang>[a-z]{2,3})/articles/(?P<slug>[\w-]+)/?(?:#(?P<anchor>[\w-]+))?$"
@@ -49,7 +50,7 @@ def check_tree(
     default_lang: str = "en",
     embedder: Embedder | None = None,
     stale_days: int = 365,
-    near_duplicate: float = 0.92,
+    near_duplicate: float | None = None,
     today: date | None = None,
 ) -> list[Finding]:
     loaded = load_articles(root, default_lang)
@@ -175,7 +176,8 @@ def check_tree(
                 )
 
     if embedder is not None and len(articles) > 1:
-        findings += _near_duplicates(articles, embedder, near_duplicate)
+        threshold = near_duplicate or profile_for(embedder.name).near_duplicate
+        findings += _near_duplicates(articles, embedder, threshold)
     return sorted(findings, key=lambda f: (f.path, f.line, f.message))
 
 
@@ -188,7 +190,8 @@ def _near_duplicates(
         + " ".join(s.text for s in a.doc.sections)[:1500]
         for a in articles
     ]
-    vectors = embedder.encode(texts)
+    prefix = getattr(embedder, "passage_prefix", "")
+    vectors = embedder.encode([prefix + t for t in texts])
     sims = vectors @ vectors.T
     findings = []
     for i, a in enumerate(articles):

@@ -214,7 +214,7 @@ def _charsmap(normalisation: dict[int, str]) -> bytes:
             normalization_rule_tsv=str(rules),
             minloglevel=3,
         )
-    proto = model_pb2.ModelProto()
+    proto = model_pb2.ModelProto()  # type: ignore[attr-defined]
     proto.ParseFromString(model.getvalue())
     charsmap: bytes = proto.normalizer_spec.precompiled_charsmap
     return charsmap

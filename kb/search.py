@@ -250,8 +250,16 @@ class Searcher:
         return out
 
     def _search(
-        self, query: str, lang: str | None, limit: int, prefer: str | None, mode: str
+        self,
+        query: str,
+        lang: str | None,
+        limit: int,
+        prefer: str | None,
+        mode: str,
+        foreign: bool = False,
     ) -> SearchResult:
+        """``foreign``: the query is in another language than the articles searched, so
+        only meaning can count as evidence (its words cannot be expected there)."""
         if mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}")
         langs = self.languages_for(query, lang, prefer)
@@ -272,7 +280,7 @@ class Searcher:
             for lg, lex in self.index.lexical.items()
             if lg in langs
         }
-        hits = [self._hit(sig, rank_score(sig), mode, query_terms) for sig in ranked]
+        hits = [self._hit(sig, rank_score(sig), mode, query_terms, foreign) for sig in ranked]
         top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
         threshold = self._threshold(top_lang)
         answered = bool(hits) and hits[0].confidence_score >= threshold
@@ -306,7 +314,7 @@ class Searcher:
         return float(defaults.get(lang, recorded.get("default", defaults["default"])))
 
     def _search_in(self, query: str, langs: tuple[str, ...], limit: int, mode: str) -> SearchResult:
-        results = [self.search(query, lg, limit, mode=mode) for lg in langs]
+        results = [self._search(query, lg, limit, None, mode, foreign=True) for lg in langs]
         return max(results, key=lambda r: r.hits[0].confidence_score if r.hits else 0.0)
 
     def _heading_match(self, cid: int, terms: set[str]) -> float:
@@ -316,7 +324,14 @@ class Searcher:
         heading = self.index.heading_terms[cid]
         return len(heading & terms) / len(heading) if heading else 0.0
 
-    def _hit(self, sig: ArticleSignals, score: float, mode: str, terms: dict[str, set[str]]) -> Hit:
+    def _hit(
+        self,
+        sig: ArticleSignals,
+        score: float,
+        mode: str,
+        terms: dict[str, set[str]],
+        foreign: bool = False,
+    ) -> Hit:
         lang, slug = sig.key
         confidence = self.profile.confidence_for(lang)
         dense = confidence.dense_signal(sig.cosine)
@@ -329,7 +344,7 @@ class Searcher:
             heading = self._heading_match(sig.lexical_cid, terms.get(lang, set()))
             if mode == "lexical" or heading > 0 or sig.coverage >= 0.999 or cid < 0:
                 cid = sig.lexical_cid
-        if mode == "dense":
+        if mode == "dense" or foreign:
             sure = dense
         elif mode == "lexical":
             sure = lexical
