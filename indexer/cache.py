@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.articles import Article
-from kb.chunks import CHUNKING_VERSION, MAX_CHUNK_TOKENS, Chunk, chunk_article
+from kb.chunks import CHUNKING_VERSION, Chunk, chunk_article, token_budget
 from kb.embeddings import Embedder
 from kb.lexical import Analyzer
 
@@ -99,9 +99,8 @@ class ParseCache:
         key = (article.path, article.slug, article.content_hash)
         self._used.add(key)
         if key not in self._chunks:
-            # sections, not pages: at most 256 tokens even where the model reads 512 (e5)
-            window = min(embedder.max_tokens, MAX_CHUNK_TOKENS)
-            pieces = chunk_article(article, window - 16, embedder.count_tokens)
+            budget = token_budget(embedder.max_tokens)
+            pieces = chunk_article(article, budget, embedder.count_tokens)
             analyzer = Analyzer(article.lang)
             terms = [analyzer.terms(c.lexical_text(article.title, article.tags)) for c in pieces]
             self._chunks[key] = (pieces, terms)

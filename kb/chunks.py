@@ -87,6 +87,12 @@ def _split_long(text: str, budget: int, count: Callable[[str], int]) -> list[str
 MAX_CHUNK_TOKENS = 256  # a section's worth; longer windows (e5 reads 512) blur what a hit is
 
 
+def token_budget(model_window: int) -> int:
+    """Tokens a chunk may use: a section's worth at most, whatever the model could read,
+    less room for the special tokens and a prompt such as e5's "passage: "."""
+    return min(model_window, MAX_CHUNK_TOKENS) - 16
+
+
 def chunk_article(
     article: Article,
     max_tokens: int = 240,

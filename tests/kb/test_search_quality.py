@@ -8,16 +8,18 @@ two articles answer it equally: the returns article also says when the money com
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
-from indexer.build import BuildReport
+from indexer.build import BuildReport, build_index
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.index import SearchIndex
 from kb.search import Searcher
 from kb.settings import Settings
-from tests.conftest import GOLDEN, read_tsv
+from tests.conftest import ARTICLES, GOLDEN, read_tsv
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +117,20 @@ def test_a_question_with_no_answer_in_its_language_falls_back(searcher: Searcher
     assert result.lang == "hr"  # the words are Croatian, so the search is too
     english_only = searcher.search("refund to card", lang="en")
     assert english_only.fallback_from is None and english_only.hits[0].slug == "refunds"
+
+
+def test_a_croatian_question_finds_an_english_only_answer_by_meaning(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Nothing Croatian answers it and it shares no word with the English article: only
+    the multilingual vectors can find it. It comes back labelled as the English answer
+    to a Croatian question (what the page shows and translation demand counts)."""
+    articles = tmp_path / "articles"
+    for rel in ["hr/dostava", "hr/placanje", "en/rewards", "en/delivery"]:
+        shutil.copytree(ARTICLES / rel, articles / rel)
+    settings = Settings(articles_dir=articles, index_dir=tmp_path / "index")
+    build_index(settings, embedder, quiet=True)
+    searcher = Searcher(SearchIndex.load(settings.index_dir, embedder.fingerprint), embedder)
+    result = searcher.search("kako skupljati bodove u programu vjernosti", prefer="hr")
+    assert result.fallback_from == "hr" and result.answered
+    assert result.hits[0].lang == "en" and result.hits[0].slug == "bura-club"
