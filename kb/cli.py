@@ -665,34 +665,38 @@ def eval_command(
 
 @app.command()
 def calibrate(
-    golden: Annotated[Path, typer.Option(help="In-domain queries: lang<TAB>query<TAB>slug.")],
+    golden: Annotated[
+        list[Path], typer.Option(help="In-domain queries: lang<TAB>query<TAB>answers; repeatable.")
+    ],
     offtopic: Annotated[
-        Path | None,
-        typer.Option(help="Off-topic queries: lang<TAB>query, or one query per line."),
+        list[Path] | None,
+        typer.Option(help="Off-topic or near-miss queries: lang<TAB>query; repeatable."),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Language of one-per-line queries.")] = None,
     keep: Annotated[float, typer.Option(help="Share of in-domain queries to answer.")] = 0.95,
+    split: Annotated[
+        str, typer.Option(help="Half of the labelled sets to calibrate on: dev, test or all.")
+    ] = "dev",
     index_dir: IndexOption = None,
 ) -> None:
     """Choose the answer threshold per language from labelled data; write it to the index."""
     from datetime import UTC, datetime
 
     from kb.evaluate import calibrate as choose
-    from kb.evaluate import load_golden
+    from kb.evaluate import load_golden, load_unanswerable
     from kb.index import update_manifest
 
+    half = None if split == "all" else split
     with _friendly_errors():
         settings = _settings(index_dir=index_dir)
         searcher = _searcher(settings)
         index = searcher.index
-        in_domain = load_golden(golden)
-        off: list[tuple[str | None, str]] = []
-        if offtopic:
-            for line in offtopic.read_text(encoding="utf-8").splitlines():
-                if not line.strip() or line.startswith("#"):
-                    continue
-                parts = line.split("\t")
-                off.append((parts[0], parts[1]) if len(parts) > 1 else (lang, parts[0]))
+        in_domain = [q for path in golden for q in load_golden(path, half)]
+        off = [
+            (q_lang or lang, text)
+            for path in offtopic or []
+            for q_lang, text in load_unanswerable(path, half)
+        ]
         thresholds = dict(index.manifest.get("answer_thresholds", {}))
         report = {}
         for lg in sorted({q.lang or lang or "" for q in in_domain}):
@@ -725,8 +729,9 @@ def calibrate(
                 "answer_thresholds": thresholds,
                 "calibration": {
                     "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "golden": str(golden),
-                    "offtopic": str(offtopic),
+                    "golden": [str(p) for p in golden],
+                    "offtopic": [str(p) for p in offtopic or []],
+                    "split": split,
                     "keep": keep,
                     "languages": report,
                 },
