@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kb.articles import Article
 
-CHUNKING_VERSION = 4
+CHUNKING_VERSION = 5  # 5: Croatian "dj" folded like đ
 PATH_SEPARATOR = " › "
 
 

@@ -163,9 +163,11 @@ def search(
 
 def ensure_index(settings: Settings, echo: Callable[[str], None] = _echo_err) -> None:
     """Build the index when there is none, the articles changed since the last build, or
-    it was built by a kb whose on-disk format or chunking differs (it would be refused)."""
+    it was built by a kb whose on-disk format or chunking differs, or with another model
+    (it would be refused: e.g. an index from before the default model changed)."""
     from indexer.build import source_fingerprint
     from kb.chunks import CHUNKING_VERSION
+    from kb.embeddings import embedder_for
     from kb.index import INDEX_FORMAT, read_manifest
 
     manifest = read_manifest(settings.index_dir)
@@ -174,6 +176,7 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = _echo_err) ->
         and manifest.get("source_fingerprint") == source_fingerprint(settings.articles_dir)
         and manifest.get("format") == INDEX_FORMAT
         and manifest.get("chunking_version") == CHUNKING_VERSION
+        and manifest.get("model", {}).get("fingerprint") == embedder_for(settings).fingerprint
     ):
         return
     echo("building the index from " + str(settings.articles_dir) + " ...")

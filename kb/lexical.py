@@ -38,6 +38,21 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 
 
+# đ is typed as "dj" as often as "d" (and folded to "d"): "djak", "dak" and "đak" meet
+_DJ_LANGUAGES = frozenset({"hr", "sr", "bs"})
+
+
+def fold(word: str, lang: str) -> str:
+    """A lower-case word as both sides of the index compare it."""
+    folded = fold_diacritics(word)
+    return folded.replace("dj", "d") if lang in _DJ_LANGUAGES else folded
+
+
+@lru_cache(maxsize=16)
+def _stopwords(lang: str) -> frozenset[str]:
+    return frozenset(fold(w, lang) for w in STOPWORDS.get(lang, frozenset()))
+
+
 @dataclass(frozen=True)
 class Analyzer:
     lang: str
@@ -45,19 +60,19 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """Index terms of ``text`` in order (duplicates kept: BM25 counts them)."""
         stemmer = _stemmer(self.lang)
-        stop = STOPWORDS.get(self.lang, frozenset())
-        words = [fold_diacritics(w) for w in _TOKEN.findall(text.lower())]
+        stop = _stopwords(self.lang)
+        words = [fold(w, self.lang) for w in _TOKEN.findall(text.lower())]
         words = [w.replace("’", "'") for w in words if w not in stop and len(w) < 40]
         return stemmer.stemWords(words) if stemmer else words
 
     def word_spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word, so snippets can highlight what matched."""
         stemmer = _stemmer(self.lang)
-        stop = STOPWORDS.get(self.lang, frozenset())
+        stop = _stopwords(self.lang)
         kept: list[tuple[int, int]] = []
         words: list[str] = []
         for m in _TOKEN.finditer(text):
-            word = fold_diacritics(m.group().lower())
+            word = fold(m.group().lower(), self.lang)
             if word not in stop:
                 kept.append(m.span())
                 words.append(word)
