@@ -21,7 +21,7 @@ import numpy as np
 from kb import language
 from kb.embeddings import Embedder
 from kb.errors import QueryError
-from kb.fusion import STRONG_MARGIN, ModelProfile, lexical_confidence, profile_for, rrf
+from kb.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
 from kb.index import SearchIndex
 from kb.lexical import Analyzer
 from kb.snippets import make_snippet
@@ -367,16 +367,8 @@ class Searcher:
             score=round(score, 4),
             section_id=chunk.section_id,
             snippet_html=marked,
-            confidence=_label(sure, threshold),
+            confidence=label(sure, threshold),
             dense=round(dense, 4),
             lexical=round(lexical, 4),
             confidence_score=round(sure, 4),
         )
-
-
-def _label(score: float, threshold: float) -> str:
-    if score >= threshold + STRONG_MARGIN:
-        return "strong"
-    if score >= threshold:
-        return "partial"
-    return "weak"

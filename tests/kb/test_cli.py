@@ -63,14 +63,15 @@ def test_bad_settings_and_folders_get_one_line_errors(
     assert "Traceback" not in bad.output + missing.output
 
 
-def test_serve_rebuilds_an_index_made_by_an_older_chunker(
+def test_serve_rebuilds_an_index_made_by_an_older_chunker_or_another_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After an upgrade that changes chunking, `make serve` rebuilds instead of starting a
-    server that refuses its own index."""
+    """After an upgrade that changes chunking or the default model, `make serve` rebuilds
+    instead of starting a server that refuses its own index."""
     import kb.cli
     from indexer.build import source_fingerprint
     from kb.chunks import CHUNKING_VERSION
+    from kb.embeddings import embedder_for
     from kb.index import INDEX_FORMAT
 
     articles = tmp_path / "articles"
@@ -82,9 +83,14 @@ def test_serve_rebuilds_an_index_made_by_an_older_chunker(
     builds: list[Settings] = []
     monkeypatch.setattr(kb.cli, "run_index", lambda s, quiet, echo: builds.append(s))
     manifest = {"format": INDEX_FORMAT, "source_fingerprint": source_fingerprint(articles)}
-    for chunking, rebuilt in [(CHUNKING_VERSION, 0), (CHUNKING_VERSION - 1, 1)]:
+    ours = {"fingerprint": embedder_for(settings).fingerprint}
+    for chunking, model, rebuilt in [
+        (CHUNKING_VERSION, ours, 0),
+        (CHUNKING_VERSION - 1, ours, 1),
+        (CHUNKING_VERSION, {"fingerprint": "an-older-default-model"}, 1),
+    ]:
         (version / "manifest.json").write_text(
-            json.dumps({**manifest, "chunking_version": chunking})
+            json.dumps({**manifest, "chunking_version": chunking, "model": model})
         )
         builds.clear()
         kb.cli.ensure_index(settings, echo=lambda _: None)
