@@ -256,10 +256,11 @@ class Searcher:
         limit: int,
         prefer: str | None,
         mode: str,
-        foreign: bool = False,
+        foreign: str | None = None,
     ) -> SearchResult:
-        """``foreign``: the query is in another language than the articles searched, so
-        only meaning can count as evidence (its words cannot be expected there)."""
+        """``foreign``: the query's own language, when the articles searched are in
+        another: only meaning counts as evidence then (its words cannot be expected
+        there), judged by the query language's own scale and threshold."""
         if mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}")
         langs = self.languages_for(query, lang, prefer)
@@ -282,7 +283,7 @@ class Searcher:
         }
         hits = [self._hit(sig, rank_score(sig), mode, query_terms, foreign) for sig in ranked]
         top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
-        threshold = self._threshold(top_lang)
+        threshold = self._threshold(foreign or top_lang)
         answered = bool(hits) and hits[0].confidence_score >= threshold
         result = SearchResult(
             query, langs[0] if len(langs) == 1 else None, answered, hits, threshold
@@ -296,8 +297,8 @@ class Searcher:
             content = " ".join(
                 w for w in query.split() if fold_diacritics(w.lower().strip("?!.,")) not in stop
             )
-            other = self._search_in(content or query, others, limit, mode)
-            if other.answered:
+            other = self._search_in(content or query, others, limit, mode, langs[0])
+            if other.answered and not self._has_translation(other.hits[0], langs[0]):
                 return SearchResult(
                     query, other.lang, True, other.hits, other.threshold, fallback_from=langs[0]
                 )
@@ -313,8 +314,22 @@ class Searcher:
         defaults = self.profile.thresholds
         return float(defaults.get(lang, recorded.get("default", defaults["default"])))
 
-    def _search_in(self, query: str, langs: tuple[str, ...], limit: int, mode: str) -> SearchResult:
-        results = [self._search(query, lg, limit, None, mode, foreign=True) for lg in langs]
+    def _has_translation(self, hit: Hit, lang: str) -> bool:
+        """Whether the article exists in ``lang`` too: then the visitor's own language was
+        only less sure, and answering with the translation would hide the article."""
+        key = self.index.articles[(hit.lang, hit.slug)].translation_key
+        return bool(key) and (lang, key) in self._translation_keys
+
+    @cached_property
+    def _translation_keys(self) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (a.lang, a.translation_key) for a in self.index.articles.values() if a.translation_key
+        )
+
+    def _search_in(
+        self, query: str, langs: tuple[str, ...], limit: int, mode: str, asked: str
+    ) -> SearchResult:
+        results = [self._search(query, lg, limit, None, mode, foreign=asked) for lg in langs]
         return max(results, key=lambda r: r.hits[0].confidence_score if r.hits else 0.0)
 
     def _heading_match(self, cid: int, terms: set[str]) -> float:
@@ -330,10 +345,10 @@ class Searcher:
         score: float,
         mode: str,
         terms: dict[str, set[str]],
-        foreign: bool = False,
+        foreign: str | None = None,
     ) -> Hit:
         lang, slug = sig.key
-        confidence = self.profile.confidence_for(lang)
+        confidence = self.profile.confidence_for(foreign or lang)
         dense = confidence.dense_signal(sig.cosine)
         lexical = lexical_confidence(sig.coverage, sig.bm25)
         # the section shown: the one whose own heading matches, else the lexical one when
@@ -350,7 +365,7 @@ class Searcher:
             sure = lexical
         else:
             sure = confidence.score(dense, lexical, heading)
-        threshold = self._threshold(lang)
+        threshold = self._threshold(foreign or lang)
         chunk = self.index.chunks[cid]
         article = self.index.articles[(lang, slug)]
         plain, marked = make_snippet(
