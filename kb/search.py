@@ -2,8 +2,8 @@
 
 Every candidate article gets two signals from its best section: the cosine of the query
 vector (multilingual-e5 by default, so Croatian is understood as well as English) and
-BM25 with IDF-weighted coverage of the query's words. Articles are ranked by
-reciprocal-rank fusion of the two orders (kb.fusion explains why), and the top article's
+BM25 with IDF-weighted coverage of the query's words. Articles are ranked by a weighted
+sum of the two on this query's own scale (kb.fusion explains why), and the top article's
 *confidence* - absolute evidence, not a rank - decides whether the search is answered.
 """
 
@@ -265,14 +265,20 @@ class Searcher:
             raise QueryError(f"mode must be one of {', '.join(MODES)}")
         langs = self.languages_for(query, lang, prefer)
         candidates = self.signals(query, langs)
-        weights = list(self.profile.rank_weights) if mode == "hybrid" else [1.0, 1.0]
+        cosines = [s.cosine for s in candidates.values()]
+        low, high = (min(cosines), max(cosines)) if cosines else (0.0, 1.0)
+        dense_weight, lexical_weight = self.profile.rank_weights
 
         def rank_score(sig: ArticleSignals) -> float:
             if mode == "dense":
                 return sig.cosine
             if mode == "lexical":
                 return sig.bm25
-            return rrf([sig.dense_rank, sig.lexical_rank], weights)
+            if mode == "rrf":
+                return rrf([sig.dense_rank, sig.lexical_rank], [1.0, 1.0])
+            # the cosine spread within this query's candidates: 0 the farthest, 1 the nearest
+            dense = (sig.cosine - low) / (high - low) if high > low else 1.0
+            return dense_weight * dense + lexical_weight * sig.bm25
 
         pool = [s for s in candidates.values() if mode != "lexical" or s.bm25 > 0]
         ranked = sorted(pool, key=lambda s: (-rank_score(s), s.key))[:limit]

@@ -47,7 +47,7 @@ def test_build_writes_manifest_and_reports_problems(
     folder = current_version(small.index_dir)
     assert folder is not None
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["model"]["name"] == "all-MiniLM-L6-v2"
+    assert manifest["model"]["name"] == "multilingual-e5-small"
     assert manifest["model"]["dimension"] == 384
     assert manifest["index_kind"] == "flat"
     assert manifest["articles"] == 3 and manifest["chunks"] == report.chunks
@@ -88,7 +88,7 @@ def test_index_built_with_another_model_is_refused(
     small: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
     build_index(small, embedder, quiet=True)
-    with pytest.raises(IndexMismatchError, match="built with model 'all-MiniLM-L6-v2'"):
+    with pytest.raises(IndexMismatchError, match="built with model 'multilingual-e5-small'"):
         SearchIndex.load(small.index_dir, "another-model-fingerprint")
 
 
