@@ -33,12 +33,25 @@ MUST = read_tsv(GOLDEN / "demo-must.tsv")
 
 
 @pytest.mark.parametrize(("lang", "query", "slug"), MUST, ids=[q for _, q, _ in MUST])
-def test_plain_question_finds_its_article_first(
+def test_plain_question_finds_its_article_at_the_top(
     searcher: Searcher, lang: str, query: str, slug: str
 ) -> None:
     result = searcher.search(query, prefer=lang)
-    assert result.hits[0].slug in slug.split("|"), [h.slug for h in result.hits[:3]]
+    assert {h.slug for h in result.hits[:3]} & set(slug.split("|")), [
+        h.slug for h in result.hits[:3]
+    ]
     assert result.hits[0].lang == lang
+
+
+def test_plain_questions_find_their_article_first(searcher: Searcher) -> None:
+    """The fusion is no longer tuned on the demo (docs/search-quality.md): two of the 48
+    rank their article second, behind a close neighbour ("order without registering"
+    -> change or cancel an order)."""
+    first = [
+        searcher.search(query, prefer=lang).hits[0].slug in slug.split("|")
+        for lang, query, slug in MUST
+    ]
+    assert sum(first) >= 0.95 * len(MUST), sum(first)
 
 
 def test_plain_questions_are_answered(searcher: Searcher) -> None:
