@@ -106,9 +106,11 @@ PROFILES: dict[str, ModelProfile] = {
             "hr": Confidence(0.5, 0.5, 0.74, 0.84),
             "default": Confidence(0.6, 0.4, 0.74, 0.86),
         },
-        # the lowest of each help center's 5th percentile of in-domain confidence (dev):
-        # answers 95 % of in-domain questions on every help center measured
-        thresholds={"en": 0.654, "hr": 0.56, "default": 0.6},
+        # hr: the lowest of each help center's 5th percentile of in-domain confidence
+        # (dev), i.e. 95 % answered on each; en: 0.654 would do that, but then half the
+        # demo's near-miss questions ("do you install washing machines") were answered,
+        # so 0.70 (91 % of the demo's in-domain questions, 100 % of its near-misses flagged)
+        thresholds={"en": 0.70, "hr": 0.56, "default": 0.6},
         # distinct demo articles on one topic reach 0.956 ("registration" and "forgotten
         # password"); MiniLM's 0.92 would call them duplicates
         near_duplicate=0.97,
