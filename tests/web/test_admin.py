@@ -143,9 +143,7 @@ def test_gap_topics_group_unanswered_questions_by_meaning(fed: TestClient) -> No
     # every phrasing of the topic the index leaves unanswered lands in one Croatian topic
     searcher = fed.app.state.kb.searcher
     unanswered = [
-        q
-        for _, lang, q, _ in MIX
-        if "sarm" in q and not searcher.search(q, prefer=lang).answered
+        q for _, lang, q, _ in MIX if "sarm" in q and not searcher.search(q, prefer=lang).answered
     ]
     used = [t for t in topics if "sarm" in t["representative"].lower()]
     assert unanswered and len(used) == 1 and used[0]["lang"] == "hr"
