@@ -43,6 +43,14 @@ QUERY_PROMPT, PASSAGE_PROMPT = "query: ", "passage: "
 CONVERSION_VERSION = 2  # bump when the written folder changes, so old ones are redone
 QK = 32  # weights per Q4_0 block
 POSITION_OFFSET = 2  # XLM-R: position ids start after the padding index (1)
+SPECIAL_TOKENS = {
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "unk_token": "<unk>",
+    "pad_token": "<pad>",
+    "sep_token": "</s>",
+    "cls_token": "<s>",
+}
 
 
 @dataclass
@@ -329,21 +337,9 @@ def _write_folder(packed: PackedModel, target: Path) -> None:
         "tokenizer_config.json": {
             "tokenizer_class": "XLMRobertaTokenizerFast",
             "model_max_length": window,
-            "bos_token": "<s>",
-            "eos_token": "</s>",
-            "unk_token": "<unk>",
-            "pad_token": "<pad>",
-            "sep_token": "</s>",
-            "cls_token": "<s>",
+            **SPECIAL_TOKENS,
         },
-        "special_tokens_map.json": {
-            "bos_token": "<s>",
-            "eos_token": "</s>",
-            "unk_token": "<unk>",
-            "pad_token": "<pad>",
-            "sep_token": "</s>",
-            "cls_token": "<s>",
-        },
+        "special_tokens_map.json": SPECIAL_TOKENS,
         "1_Pooling/config.json": {
             "word_embedding_dimension": h,
             "pooling_mode_mean_tokens": True,
