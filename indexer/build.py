@@ -19,7 +19,7 @@ from tqdm import tqdm
 from indexer.cache import EmbeddingCache, ParseCache, text_key
 from kb.articles import Article, LoadResult, Problem, iter_article_files, load_articles
 from kb.chunks import CHUNKING_VERSION, Chunk
-from kb.embeddings import Embedder
+from kb.embeddings import Embedder, as_passages
 from kb.errors import KBError
 from kb.fusion import profile_for
 from kb.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
@@ -72,10 +72,9 @@ def _embed(
     # longest first across the whole build, not just within one call: batches of alike
     # lengths waste little on padding, and the slowest batches show in the bar early
     missing.sort(key=lambda i: -len(texts[i]))
-    prefix = getattr(embedder, "passage_prefix", "")
     for start in range(0, len(missing), batch * 4):
         ids = missing[start : start + batch * 4]
-        vectors[ids] = embedder.encode([prefix + texts[i] for i in ids], batch_size=batch)
+        vectors[ids] = embedder.encode(as_passages(embedder, [texts[i] for i in ids]), batch)
         bar.update(len(ids))
     bar.close()
     cache.save(keys, vectors)

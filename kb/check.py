@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 
 from kb.articles import Article, load_articles
-from kb.embeddings import Embedder
+from kb.embeddings import Embedder, as_passages
 from kb.fusion import profile_for
 
 _INTERNAL = re.compile(
@@ -190,8 +190,7 @@ def _near_duplicates(
         + " ".join(s.text for s in a.doc.sections)[:1500]
         for a in articles
     ]
-    prefix = getattr(embedder, "passage_prefix", "")
-    vectors = embedder.encode([prefix + t for t in texts])
+    vectors = embedder.encode(as_passages(embedder, texts))
     sims = vectors @ vectors.T
     findings = []
     for i, a in enumerate(articles):

@@ -90,6 +90,12 @@ def resolve_prefixes(path: Path, query: str | None, passage: str | None) -> tupl
     return (declared[0] if query is None else query, declared[1] if passage is None else passage)
 
 
+def as_passages(embedder: Embedder, texts: list[str]) -> list[str]:
+    """Texts to index, with the model's passage prompt (e5: "passage: ") in front."""
+    prefix = getattr(embedder, "passage_prefix", "")
+    return [prefix + t for t in texts] if prefix else texts
+
+
 def default_threads() -> int:
     """Threads per model call: the cores this process may use, at most 4 (MiniLM gains
     nothing beyond that)."""

@@ -306,9 +306,3 @@ class SearchIndex:
 
     def article(self, lang: str, slug: str) -> ArticleEntry | None:
         return self.articles.get((lang, slug))
-
-    def answer_threshold(self, lang: str, override: float | None = None) -> float:
-        if override is not None:
-            return override
-        thresholds = self.manifest.get("answer_thresholds", {})
-        return float(thresholds.get(lang, thresholds.get("default", 0.5)))

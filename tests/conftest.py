@@ -36,6 +36,15 @@ def write(root: Path, rel: str, text: str) -> Path:
     return path
 
 
+def english_demo_articles(root: Path, count: int) -> Path:
+    """The first ``count`` English demo articles copied under ``root/articles``: a small
+    real help center for tests that build an index of their own."""
+    articles = root / "articles"
+    for path in sorted((ARTICLES / "en").rglob("*.md"))[:count]:
+        write(articles, str(path.relative_to(ARTICLES)), path.read_text(encoding="utf-8"))
+    return articles
+
+
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
     """The app under a real uvicorn on a free loopback port; yields its base URL."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,13 @@ from kb.embeddings import SentenceTransformerEmbedder, load_embedder
 from kb.errors import IndexMismatchError
 from kb.index import SearchIndex, read_manifest
 from kb.settings import Settings
-from tests.conftest import ARTICLES
+from tests.conftest import english_demo_articles
 
 
 def test_an_index_built_with_another_model_is_refused_with_its_name(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
-    articles = tmp_path / "articles"
-    for path in sorted((ARTICLES / "en").rglob("*.md"))[:3]:
-        target = articles / path.relative_to(ARTICLES)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target)
+    articles = english_demo_articles(tmp_path, 3)
     settings = Settings(articles_dir=articles, index_dir=tmp_path / "index")
     minilm = load_embedder("all-MiniLM-L6-v2")
     build_index(settings, minilm, quiet=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from kb.embeddings import OnnxEmbedder, SentenceTransformerEmbedder
 from kb.errors import IndexMismatchError
 from kb.index import SearchIndex
 from kb.settings import Settings
-from tests.conftest import ARTICLES
+from tests.conftest import english_demo_articles
 
 SENTENCES = [
     "How do I reset my Outlook password?",
@@ -54,11 +53,7 @@ def test_export_happens_once(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_fp32_shares_torch_index_and_int8_is_refused(
     tmp_path: Path, embedder: SentenceTransformerEmbedder, onnx_cache: Path
 ) -> None:
-    articles = tmp_path / "articles"
-    for path in sorted((ARTICLES / "en").rglob("*.md"))[:4]:
-        target = articles / path.relative_to(ARTICLES)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target)
+    articles = english_demo_articles(tmp_path, 4)
     settings = Settings(articles_dir=articles, index_dir=tmp_path / "index")
     build_index(settings, embedder, quiet=True)
     onnx = OnnxEmbedder(cache_dir=onnx_cache)
