@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core for the browser tests' accessibility checks (tests/package.json, pinned by its lock)
+NODE_STAMP := tests/node_modules/.package-lock.json
 
-.PHONY: install serve test lint index bench clean
+.PHONY: install serve test lint index check write bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +18,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(NODE_STAMP): tests/package.json tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 serve: install
 	$(BIN)/kb serve
 
 index: install
 	$(BIN)/kb index
+
+# Writers: check every article (what the pre-commit hook runs), and serve while writing.
+check: install
+	$(BIN)/kb check
+
+write: install
+	$(BIN)/kb serve --reload-content
 
 test: install
 	$(BIN)/python -m pytest

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
-from indexer.cache import EmbeddingCache, ParseCache, text_key
+from indexer.cache import EmbeddingCache, ParseCache, PublishedSources, text_key
+from kb import links
 from kb.articles import Article, LoadResult, Problem, iter_article_files, load_articles
 from kb.chunks import CHUNKING_VERSION, Chunk
 from kb.embeddings import Embedder, as_passages
@@ -24,6 +25,7 @@ from kb.errors import KBError
 from kb.fusion import profile_for
 from kb.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
 from kb.lexical import LexicalIndex
+from kb.links import Site
 from kb.settings import Settings
 
 RELATED_PER_ARTICLE = 5
@@ -41,6 +43,8 @@ class BuildReport:
     seconds: float
     index_kind: str
     problems: list[Problem] = field(default_factory=list)
+    kept: int = 0  # broken files served as last published
+    published: bool = True  # False: --strict refused because of errors
 
     @property
     def errors(self) -> list[Problem]:
@@ -81,13 +85,20 @@ def _embed(
     return vectors, len(missing)
 
 
+def _read_yaml(path: Path) -> Any:
+    """libyaml when available: the pure-Python parser took a third of a one-edit rebuild
+    (the synonym lists), and writers wait on that rebuild to see their edit live."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
 def _category_names(articles_dir: Path, languages: set[str]) -> dict[str, dict[str, str]]:
     """Display names from `articles/<lang>/_categories.yml` (slug: name): writers own them."""
     names: dict[str, dict[str, str]] = {}
     for lang in languages:
         path = articles_dir / lang / "_categories.yml"
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+            data = _read_yaml(path) if path.is_file() else None
         except (OSError, yaml.YAMLError):
             data = None
         if isinstance(data, dict):
@@ -99,7 +110,7 @@ def _synonyms(articles_dir: Path, lang: str) -> list[list[str]]:
     """Writers' synonym groups from `articles/<lang>/_synonyms.yml` (a list of lists)."""
     path = articles_dir / lang / "_synonyms.yml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        data = _read_yaml(path) if path.is_file() else None
     except (OSError, yaml.YAMLError):
         return []
     if not isinstance(data, list):
@@ -151,7 +162,7 @@ def _related(
     return related
 
 
-def _entry(a: Article, related: list[str]) -> ArticleEntry:
+def _entry(a: Article, related: list[str], site: Site) -> ArticleEntry:
     return ArticleEntry(
         lang=a.lang,
         slug=a.slug,
@@ -159,7 +170,7 @@ def _entry(a: Article, related: list[str]) -> ArticleEntry:
         description=a.description,
         category=a.category,
         path=a.path,
-        html=a.doc.html,
+        html=links.rewrite(a.doc.html, a.path, site),
         toc=[(h.level, h.text, h.id) for h in a.doc.headings if h.level in (2, 3)],
         updated=a.updated.isoformat() if a.updated else None,
         tags=list(a.tags),
@@ -178,10 +189,14 @@ def build_index(
     index_dir: Path | None = None,
     quiet: bool = False,
     publish_drafts: frozenset[str] = frozenset(),
+    strict: bool = False,
 ) -> BuildReport:
     """Load, chunk, embed (cached), index and publish. Broken articles become problems.
 
-    ``publish_drafts``: article paths to treat as published (draft impact).
+    A file that no longer parses is published as it was last published (its problems
+    say since when); a new broken file is left out. ``strict``: publish nothing while
+    any file has an error (for CI). ``publish_drafts``: article paths to treat as
+    published (draft impact).
     """
     started = time.perf_counter()
     articles_dir = articles_dir or settings.articles_dir
@@ -190,9 +205,20 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     model_id = getattr(embedder, "fingerprint", embedder.name)
     parsed = ParseCache(index_dir / "cache", model_id)
-    loaded: LoadResult = load_articles(articles_dir, settings.default_lang, parsed.articles)
-    published = [a for a in loaded.articles if not a.draft or a.path in publish_drafts]
+    last = PublishedSources(index_dir / "cache")
+    loaded: LoadResult = load_articles(
+        articles_dir, settings.default_lang, parsed.articles, None if strict else last.sources()
+    )
+    problems = _explain(loaded, last, strict)
+    if strict and any(p.severity == "error" for p in problems):
+        return _refused(loaded, problems, started)
+    if publish_drafts:
+        loaded.articles = [
+            replace(a, draft=False) if a.path in publish_drafts else a for a in loaded.articles
+        ]
+    published = [a for a in loaded.articles if not a.draft]
     drafts = len(loaded.articles) - len(published)
+    site = Site.of(loaded.articles, articles_dir)
     if not published:
         raise KBError(
             f"no publishable articles in {articles_dir} "
@@ -223,8 +249,8 @@ def build_index(
         for lang, ids in by_lang.items()
     }
     related = _related(published, chunks, vectors)
-    entries = [_entry(a, related.get((a.lang, a.slug), [])) for a in published]
-    draft_entries = [_entry(a, []) for a in loaded.articles if a.draft]
+    entries = [_entry(a, related.get((a.lang, a.slug), []), site) for a in published]
+    draft_entries = [_entry(a, [], site) for a in loaded.articles if a.draft]
     thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
     previous = read_manifest(index_dir)
     calibration = None
@@ -273,6 +299,8 @@ def build_index(
         drafts=draft_entries,
     )
     publish(index_dir, version)
+    if not publish_drafts:  # an impact build shows what-ifs; it is not the site's history
+        last.record(_sources(articles_dir, loaded, last), now)
     return BuildReport(
         version=version,
         articles=len(entries),
@@ -283,5 +311,60 @@ def build_index(
         skipped=loaded.skipped,
         seconds=time.perf_counter() - started,
         index_kind=kind,
-        problems=loaded.problems,
+        problems=problems,
+        kept=len(loaded.kept),
+    )
+
+
+def _explain(loaded: LoadResult, last: PublishedSources, strict: bool) -> list[Problem]:
+    """Each error says what became of its file: kept as last published, or left out."""
+    broken = {p.path for p in loaded.problems if p.severity == "error"}
+    kept = set(loaded.kept)
+    out = []
+    for p in loaded.problems:
+        if p.severity != "error" or p.path not in broken:
+            out.append(p)
+        elif strict:
+            out.append(replace(p, message=f"{p.message}; nothing published (--strict)"))
+        elif p.path in kept:
+            out.append(
+                replace(
+                    p,
+                    message=f"{p.message}; keeping the version published on "
+                    f"{last.entries[p.path].on}",
+                )
+            )
+        else:
+            out.append(replace(p, message=f"{p.message}; not published"))
+    return out
+
+
+def _sources(articles_dir: Path, loaded: LoadResult, last: PublishedSources) -> dict[str, bytes]:
+    """The bytes each article was built from: the file's, or the kept version's."""
+    out: dict[str, bytes] = {}
+    kept = set(loaded.kept)
+    for a in loaded.articles:
+        if a.path in kept:
+            out[a.path] = last.entries[a.path].source
+            continue
+        try:
+            out[a.path] = (articles_dir / a.path).read_bytes()
+        except OSError:
+            continue
+    return out
+
+
+def _refused(loaded: LoadResult, problems: list[Problem], started: float) -> BuildReport:
+    return BuildReport(
+        version="",
+        articles=0,
+        chunks=0,
+        embedded=0,
+        reused=0,
+        drafts=sum(a.draft for a in loaded.articles),
+        skipped=loaded.skipped,
+        seconds=time.perf_counter() - started,
+        index_kind="",
+        problems=problems,
+        published=False,
     )

@@ -11,14 +11,20 @@ import hashlib
 import json
 import os
 import pickle
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from kb.article_cache import ArticleCache
 from kb.articles import Article
 from kb.chunks import CHUNKING_VERSION, Chunk, chunk_article, token_budget
 from kb.embeddings import Embedder
 from kb.lexical import Analyzer
+
+_PUBLISHED_FORMAT = 1
+_PARSE_FORMAT = 2  # chunks moved out of the shared article cache
 
 
 def text_key(text: str) -> str:
@@ -67,7 +73,7 @@ def _digest(path: Path) -> str:
 
 
 class ParseCache:
-    """Parsed articles, their chunks and analysed lexical terms, by file content.
+    """Parsed articles (shared with `kb check`), their chunks and analysed lexical terms.
 
     Parsing Markdown, counting word pieces for chunking and stemming dominate a rebuild of
     a large help center; an edit to one file should redo that file only. Rewritten with
@@ -75,25 +81,23 @@ class ParseCache:
     """
 
     def __init__(self, folder: Path, model_id: str) -> None:
-        self.path = folder / f"parsed-v{CHUNKING_VERSION}-{model_id}.pickle"
-        self.articles: _Tracking = _Tracking({})
+        self.path = folder / f"chunks-v{CHUNKING_VERSION}.{_PARSE_FORMAT}-{model_id}.pickle"
+        self.articles = ArticleCache(folder)
         self._chunks: dict[tuple[str, str, str], tuple[list[Chunk], list[list[str]]]] = {}
         self._used: set[tuple[str, str, str]] = set()
         try:
             with self.path.open("rb") as f:
-                data = pickle.load(f)
-            self.articles, self._chunks = _Tracking(data["articles"]), data["chunks"]
+                self._chunks = pickle.load(f)
         except (
             OSError,
             EOFError,
             pickle.UnpicklingError,
-            KeyError,
             AttributeError,
-            TypeError,
-            ValueError,
             ImportError,
         ):
             pass  # a cold cache only costs time
+        if not isinstance(self._chunks, dict):
+            self._chunks = {}
 
     def chunks(self, article: Article, embedder: Embedder) -> tuple[list[Chunk], list[list[str]]]:
         key = (article.path, article.slug, article.content_hash)
@@ -107,31 +111,62 @@ class ParseCache:
         return self._chunks[key]
 
     def save(self) -> None:
+        self.articles.save()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
-            "articles": self.articles.used(),
-            "chunks": {k: v for k, v in self._chunks.items() if k in self._used},
-        }
+        chunks = {k: v for k, v in self._chunks.items() if k in self._used}
         tmp = self.path.with_suffix(".tmp")
         with tmp.open("wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(chunks, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
 
-class _Tracking(dict[str, Article]):
-    """A dict that remembers which keys this build read or wrote, to prune the rest."""
+@dataclass(frozen=True)
+class Published:
+    source: bytes  # the file as it was when published
+    content_hash: str
+    on: str  # when this content was first published, UTC, "YYYY-MM-DD HH:MM"
 
-    def __init__(self, data: dict[str, Article]) -> None:
-        super().__init__(data)
-        self._keys: set[str] = set()
 
-    def get(self, key: str, default: Article | None = None) -> Article | None:  # type: ignore[override]
-        self._keys.add(key)
-        return super().get(key, default)
+class PublishedSources:
+    """The last published bytes of every article file, so a file that stops parsing is
+    served as it was instead of vanishing from the live site.
 
-    def __setitem__(self, key: str, value: Article) -> None:
-        self._keys.add(key)
-        super().__setitem__(key, value)
+    Model-independent and kept beside the index versions; rewritten only when a build
+    publishes something new. A damaged file only loses the fallback.
+    """
 
-    def used(self) -> dict[str, Article]:
-        return {k: v for k, v in self.items() if k in self._keys}
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / f"published-v{_PUBLISHED_FORMAT}.pickle"
+        self.entries: dict[str, Published] = {}
+        try:
+            with self.path.open("rb") as f:
+                data = pickle.load(f)
+            if isinstance(data, dict):
+                self.entries = data
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            pass
+
+    def sources(self) -> dict[str, bytes]:
+        return {path: p.source for path, p in self.entries.items()}
+
+    def record(self, files: dict[str, bytes], now: datetime) -> None:
+        """Remember what a build just published (path -> bytes); files no longer
+        published are forgotten."""
+        stamp = f"{now:%Y-%m-%d %H:%M} UTC"
+        entries = {}
+        for path, source in files.items():
+            digest = hashlib.sha256(source).hexdigest()
+            old = self.entries.get(path)
+            entries[path] = (
+                old
+                if old is not None and old.content_hash == digest
+                else Published(source, digest, stamp)
+            )
+        if entries == self.entries and self.path.is_file():
+            return
+        self.entries = entries
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(entries, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)

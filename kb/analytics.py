@@ -1,6 +1,9 @@
 """Help-center figures from the event log: what a manager reads on /admin and `kb stats`.
 
-Customer-service metrics translated for self-service (agents' searches are left out):
+Customer-service metrics translated for self-service. Agents are left out of them: their
+searches, and the article views, votes and contacts of the sessions agents work in, are
+counted apart, as the agent-assist figures (messages pasted, questions, answered share,
+replies and drafts copied).
 
 - **search success rate** (quality of answers): answered searches that were clicked, or
   were not followed by a reformulation in the same session;
@@ -30,13 +33,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from kb import schema
-from kb.events import EventStore, now
-from kb.gaps import REFORMULATION_WINDOW, GapTopic
+from kb.events import CUSTOMER_SOURCES, EventStore, now
+from kb.gaps import REFORMULATION_WINDOW, GapReport
 from kb.index import SearchIndex
 from kb.text import query_key
-
-# not "agent": agents search on customers' behalf
-CUSTOMER_SOURCES = frozenset({"page", "api", "contact"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,12 @@ class Stats:
     resolved_sessions: int = 0
     contact_sessions: int = 0
     effort: float | None = None
+    agent_messages: int = 0
+    agent_questions: int = 0
+    agent_answered: int = 0
+    agent_copies: int = 0
+    agent_drafts: int = 0
+    gap_garbage: int = 0
     per_day: list[tuple[date, int, int]] = field(default_factory=list)  # day, all, unanswered
     tables: dict[str, Table] = field(default_factory=dict)
 
@@ -107,6 +113,21 @@ class Stats:
     def contact_rate(self) -> float | None:
         return self._pct(self.contact_sessions, self.sessions)
 
+    @property
+    def agent_answered_rate(self) -> float | None:
+        return self._pct(self.agent_answered, self.agent_questions)
+
+    def agent_figures(self) -> list[tuple[str, str, Any]]:
+        """What agents did, counted apart from customers: one pasted message is one
+        message however many questions it holds."""
+        return [
+            ("agent_messages", "Messages pasted by agents", self.agent_messages),
+            ("agent_questions", "Questions in them", self.agent_questions),
+            ("agent_answered_rate", "Questions answered %", self.agent_answered_rate),
+            ("agent_copies", "Replies copied", self.agent_copies),
+            ("agent_drafts", "Drafts copied", self.agent_drafts),
+        ]
+
     def figures(self) -> list[tuple[str, str, Any]]:
         """(key, label, value) for the headline numbers, in reading order."""
         return [
@@ -128,6 +149,8 @@ class Stats:
             "lang": self.lang,
             "since": self.since.isoformat(),
             **{key: value for key, _, value in self.figures()},
+            "agents": {key: value for key, _, value in self.agent_figures()},
+            "gap_garbage": self.gap_garbage,
             "per_day": [
                 {"day": d.isoformat(), "searches": n, "unanswered": u} for d, n, u in self.per_day
             ],
@@ -158,12 +181,25 @@ def compute(
     def keep(row: dict[str, Any]) -> bool:
         return row["ts"] <= end and (lang is None or row["lang"] == lang)
 
-    searches = [
-        r for r in store.rows(schema.searches, since) if keep(r) and r["source"] in CUSTOMER_SOURCES
-    ]
-    clicks = [r for r in store.rows(schema.clicks, since) if keep(r)]
-    votes = [r for r in store.rows(schema.votes, since) if keep(r)]
-    contacts = [r for r in store.rows(schema.contacts, since) if keep(r)]
+    all_searches = [r for r in store.rows(schema.searches, since) if keep(r)]
+    messages = [r for r in store.rows(schema.agent_messages, since) if keep(r)]
+    copies = [r for r in store.rows(schema.copies, since) if keep(r)]
+    # sessions agents work in: their article views and votes are not customers'
+    agent_sessions = {r["session_id"] for r in all_searches if r["source"] == "agent"}
+    agent_sessions |= {r["session_id"] for r in messages + copies}
+    searches = [r for r in all_searches if r["source"] in CUSTOMER_SOURCES]
+
+    def customer(row: dict[str, Any]) -> bool:
+        return keep(row) and row["session_id"] not in agent_sessions
+
+    clicks = [r for r in store.rows(schema.clicks, since) if customer(r)]
+    votes = [r for r in store.rows(schema.votes, since) if customer(r)]
+    contacts = [r for r in store.rows(schema.contacts, since) if customer(r)]
+    stats.agent_messages = len(messages)
+    stats.agent_questions = sum(int(r["questions"]) for r in messages)
+    stats.agent_answered = sum(int(r["answered"]) for r in messages)
+    stats.agent_drafts = sum(r["format"] == "draft" for r in copies)
+    stats.agent_copies = len(copies) - stats.agent_drafts
 
     clicked_ids = {r["search_id"] for r in clicks if r["search_id"]}
     by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -376,14 +412,22 @@ def translation_demand(
     )
 
 
-def gap_table(topics: list[GapTopic], top: int = 10) -> Table:
-    """The biggest content gaps (computed by kb.gaps) in the dashboard's table shape."""
+def gap_table(report: GapReport, top: int = 10) -> Table:
+    """The biggest open content gaps (computed by kb.gaps) in the dashboard's table shape."""
     return Table(
         "gaps",
         "Top gap topics",
-        ("lang", "topic", "searches", "sessions", "trend", "nearest_article"),
+        ("lang", "topic", "searches", "sessions", "by_agents", "trend", "nearest_article"),
         [
-            (t.lang, t.representative, t.searches, t.sessions, t.trend_label, t.nearest_title or "")
-            for t in topics[:top]
+            (
+                t.lang,
+                t.representative,
+                t.searches,
+                t.sessions,
+                t.agent_searches,
+                t.trend_label,
+                t.nearest_title or "",
+            )
+            for t in report.topics[:top]
         ],
     )

@@ -7,18 +7,18 @@ problems, each naming file and line, so writers can fix them while the site keep
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-import frontmatter
-import yaml
-
-from kb import dialects, language
+from kb import dialects, front_matter, language
 from kb.errors import ArticleError, KBError
+from kb.front_matter import Parsed
 from kb.markdown import Document, parse
 from kb.text import clean_unicode, slugify
 
@@ -51,6 +51,11 @@ class Article:
     def url(self) -> str:
         return f"/{self.lang}/articles/{self.slug}"
 
+    @property
+    def anchors(self) -> frozenset[str]:
+        """Every element id the page has for a `#section` link: its headings'."""
+        return frozenset(h.id for h in self.doc.headings)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -68,6 +73,7 @@ class LoadResult:
     articles: list[Article]
     problems: list[Problem]
     skipped: int = 0
+    kept: list[str] = field(default_factory=list)  # broken files loaded as last published
 
 
 def iter_article_files(root: Path) -> Iterator[Path]:
@@ -85,160 +91,170 @@ def iter_article_files(root: Path) -> Iterator[Path]:
         yield path
 
 
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%d.%m.%Y.", "%Y/%m/%d"):
-            try:
-                return datetime.strptime(value.strip()[:10], fmt).date()
-            except ValueError:
-                continue
-    return None
-
-
-def _as_tuple(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return tuple(v.strip() for v in value.split(",") if v.strip())
-    if isinstance(value, list | tuple):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    return (str(value),)
-
-
-def _split_front_matter(text: str, path: PurePosixPath) -> tuple[dict[str, Any], str, int]:
-    """Metadata, body and the body's first line number; YAML errors carry the real line."""
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        # the context mark is where the broken construct began (an unclosed quote, say)
-        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1  # the YAML text starts after ---
-        problem = (
-            " ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
-            or str(exc).splitlines()[0]
+def _language(fm: Parsed, rel: PurePosixPath, text: str, default: str) -> str:
+    """The folder decides; a `lang:` that contradicts it is an error, never a guess."""
+    folder = (
+        rel.parts[0].split("-")[0] if len(rel.parts) > 1 and _LANG_DIR.match(rel.parts[0]) else None
+    )
+    declared = fm.meta.lang
+    if folder and declared and declared != folder:
+        raise ArticleError(
+            rel,
+            fm.lines.get("lang", 2),
+            f"lang: '{declared}' contradicts the language folder '{rel.parts[0]}/'",
         )
-        raise ArticleError(path, line, f"invalid YAML front matter: {problem}") from exc
-    metadata = dict(post.metadata)
-    if text.startswith("---") and not metadata and text.count("\n---") == 0:
-        raise ArticleError(path, 1, "front matter starts with '---' but is never closed")
-    body_start = 1
-    if metadata:
-        m = re.match(r"\A---[^\n]*\n.*?\n---[ \t]*\n", text, re.S)
-        body_start = text[: m.end()].count("\n") + 1 if m else 1
-    if not isinstance(post.metadata, dict):
-        raise ArticleError(path, 2, "front matter must be a mapping of `key: value` lines")
-    return metadata, post.content, body_start
+    return folder or declared or fm.meta.locale or language.detect(text[:3000]) or default
 
 
-def _language(meta: dict[str, Any], rel: PurePosixPath, text: str, default: str) -> str:
-    if len(rel.parts) > 1 and _LANG_DIR.match(rel.parts[0]):
-        return rel.parts[0].split("-")[0]
-    for key in ("lang", "language", "locale", "ms.contentlocale"):
-        value = meta.get(key)
-        if isinstance(value, str) and re.match(r"^[A-Za-z]{2}", value):
-            return value[:2].lower()
-    return language.detect(text[:3000]) or default
-
-
-def _category(meta: dict[str, Any], rel: PurePosixPath) -> str:
+def _category(fm: Parsed, rel: PurePosixPath) -> str:
     folders = list(rel.parts[:-1])
     if folders and _LANG_DIR.match(folders[0]):
         folders = folders[1:]
-    if isinstance(meta.get("category"), str) and meta["category"].strip():
-        return slugify(meta["category"])
+    if fm.meta.category:
+        return slugify(fm.meta.category)
     return slugify(folders[0]) if folders else "general"
 
 
-def load_article(path: Path, root: Path, default_lang: str = "en") -> Article:
-    """One article, or an :class:`ArticleError` that names file and line."""
-    rel = PurePosixPath(path.relative_to(root).as_posix())
+def read_text(raw: bytes, rel: PurePosixPath) -> str:
     try:
-        raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ArticleError(rel, line, "file is not UTF-8 text") from exc
-    text = clean_unicode(text)
-    meta, body, body_line = _split_front_matter(text, rel)
-    lang = _language(meta, rel, f"{meta.get('title', '')}\n{body}", default_lang)
-    body = dialects.normalise(body, lang=lang, path=path)
+    return clean_unicode(text)
+
+
+def load_article(path: Path, root: Path, default_lang: str = "en") -> Article:
+    """One article, or an :class:`ArticleError` that names file and line."""
+    return parse_article(path.read_bytes(), path, root, default_lang)
+
+
+def parse_article(raw: bytes, path: Path, root: Path, default_lang: str = "en") -> Article:
+    """The article ``raw`` (the bytes of ``path``, now or as last published) describes.
+
+    Every front-matter violation raises :class:`FrontMatterProblems` with all of them,
+    each at its key's line.
+    """
+    rel = PurePosixPath(path.relative_to(root).as_posix())
+    text = read_text(raw, rel)
+    try:
+        fm = front_matter.parse(text)
+    except front_matter.FrontMatterError as exc:
+        raise FrontMatterProblems(rel, exc.violations) from None
+    meta = fm.meta
+    lang = _language(fm, rel, f"{meta.title or ''}\n{fm.body}", default_lang)
+    body = dialects.normalise(fm.body, lang=lang, path=path)
     doc = parse(body, asset_base=rel.parent)
-    title = meta.get("title")
-    if title is not None and not isinstance(title, str):
-        title = str(title)
-    title = (title or "").strip() or (doc.first_heading or "").strip()
+    title = meta.title or (doc.first_heading or "").strip()
     if not title:
         raise ArticleError(
             rel, 1, "article has no title: add `title:` to the front matter or a `# ` heading"
         )
-    slug_value = meta.get("slug")
-    slug = slugify(str(slug_value)) if slug_value else slugify(rel.stem, fallback="article")
-    description = str(meta.get("description") or meta.get("summary") or "").strip()
-    translation_key = meta.get("translation_key") or meta.get("translation_of")
-    updated = None
-    for key in ("updated", "last_updated", "date", "ms.date", "lastmod"):
-        updated = _as_date(meta.get(key))
-        if updated:
-            break
+    slug = meta.slug or slugify(rel.stem, fallback="article")
+    updated = meta.last_update
     if updated is None:
-        updated = datetime.fromtimestamp(path.stat().st_mtime).date()
+        try:
+            updated = datetime.fromtimestamp(path.stat().st_mtime).date()
+        except OSError:
+            updated = None
     return Article(
         path=str(rel),
         lang=lang,
         slug=slug,
-        category=_category(meta, rel),
+        category=_category(fm, rel),
         title=title,
-        description=description,
+        description=meta.description or "",
         body=body,
         doc=doc,
-        tags=_as_tuple(meta.get("tags") or meta.get("keywords")),
-        draft=bool(meta.get("draft", False)),
+        tags=tuple(meta.tags or meta.keywords),
+        draft=meta.draft,
         updated=updated,
-        translation_key=str(translation_key) if translation_key else None,
-        aliases=_as_tuple(meta.get("aliases")),
-        featured=bool(meta.get("featured", False)),
+        translation_key=meta.translation_key or meta.translation_of,
+        aliases=tuple(meta.aliases),
+        featured=meta.featured,
         content_hash=hashlib.sha256(raw).hexdigest(),
-        body_line=body_line,
-        meta=tuple((str(k), str(v)) for k, v in meta.items() if k == "translation_of"),
+        body_line=fm.body_line,
+        meta=(("translation_of", meta.translation_of),) if meta.translation_of else (),
     )
 
 
+class FrontMatterProblems(ArticleError):
+    """Several violations in one file's front matter: each is reported at its own line."""
+
+    def __init__(self, path: PurePosixPath, violations: list[front_matter.Violation]) -> None:
+        self.violations = violations
+        first = violations[0]
+        super().__init__(path, first.line, first.message)
+
+
+def _problems(exc: ArticleError) -> list[Problem]:
+    if isinstance(exc, FrontMatterProblems):
+        return [Problem(str(exc.path), v.line, v.message) for v in exc.violations]
+    return [Problem(str(exc.path), exc.line, exc.message)]
+
+
 def load_articles(
-    root: Path, default_lang: str = "en", cache: MutableMapping[str, Article] | None = None
+    root: Path,
+    default_lang: str = "en",
+    cache: MutableMapping[str, Article] | None = None,
+    last_good: Mapping[str, bytes] | None = None,
 ) -> LoadResult:
     """Every article under ``root``; broken files become problems, not exceptions.
 
     ``cache`` maps a file's path + bytes to its parsed article, so a rebuild parses only
-    the files that changed (the indexer keeps it between builds).
+    the files that changed (the indexer keeps it between builds). ``last_good`` maps a
+    path to the bytes it had when last published: a file that no longer parses is loaded
+    from those instead (listed in ``LoadResult.kept``), so one bad save never takes a
+    live article off the site.
     """
     if not root.is_dir():
         raise KBError(f"articles folder {root} does not exist (set KB_ARTICLES_DIR or --articles)")
     articles: list[Article] = []
     problems: list[Problem] = []
+    kept: list[str] = []
     skipped = 0
     seen: dict[tuple[str, str], str] = {}
-    for path in iter_article_files(root):
+    files = list(iter_article_files(root))
+    prepared = _parse_many(files, root, default_lang, cache)
+
+    def parsed(path: Path, raw: bytes, current: bool = True) -> Article:
+        rel = path.relative_to(root).as_posix()
+        file_key = ""
+        if cache is not None:
+            digest = hashlib.sha256(raw)
+            digest.update(f"\0{rel}\0{default_lang}".encode())
+            file_key = digest.hexdigest()
+            cached = cache.get(file_key)
+            if cached is not None:
+                return cached
+        done = prepared.pop(rel, None) if current else None
+        if isinstance(done, list):
+            raise _Failed(done)
+        article = done or parse_article(raw, path, root, default_lang)
+        if cache is not None:
+            cache[file_key] = article
+        return article
+
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        article: Article | None = None
         try:
-            file_key = ""
-            if cache is not None:
-                digest = hashlib.sha256(path.read_bytes())
-                digest.update(f"\0{path.relative_to(root).as_posix()}\0{default_lang}".encode())
-                file_key = digest.hexdigest()
-            cached = cache.get(file_key) if cache is not None else None
-            article = cached or load_article(path, root, default_lang)
-            if cache is not None:
-                cache[file_key] = article
-        except ArticleError as exc:
-            problems.append(Problem(str(exc.path), exc.line, exc.message))
-            skipped += 1
-            continue
+            article = parsed(path, path.read_bytes())
         except Exception as exc:  # one odd file must never stop the build
-            rel = path.relative_to(root).as_posix()
-            problems.append(Problem(rel, 1, f"could not read article: {exc}"))
+            if isinstance(exc, _Failed):
+                problems += exc.problems
+            elif isinstance(exc, ArticleError):
+                problems += _problems(exc)
+            else:
+                problems.append(Problem(rel, 1, f"could not read article: {exc}"))
+            previous = last_good.get(rel) if last_good is not None else None
+            if previous is not None:
+                try:
+                    article = parsed(path, previous, current=False)
+                    kept.append(rel)
+                except Exception:
+                    article = None  # the kept version no longer parses either (kb changed)
+        if article is None:
             skipped += 1
             continue
         key = (article.lang, article.slug)
@@ -257,7 +273,64 @@ def load_articles(
             key = (article.lang, article.slug)
         seen[key] = article.path
         articles.append(article)
-    return LoadResult(articles, problems, skipped)
+    return LoadResult(articles, problems, skipped, kept)
+
+
+# parsing this many new files at once is worth starting worker processes (a first build
+# or check of a large help center); a writer's edit never is
+PARALLEL_FROM = 200
+
+
+class _Failed(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(problems[0].message if problems else "")
+
+
+def _parse_job(job: tuple[bytes, str, str, str]) -> Article | list[Problem]:
+    raw, path, root, default_lang = job
+    try:
+        return parse_article(raw, Path(path), Path(root), default_lang)
+    except ArticleError as exc:
+        return _problems(exc)
+    except Exception as exc:
+        rel = Path(path).relative_to(root).as_posix()
+        return [Problem(rel, 1, f"could not read article: {exc}")]
+
+
+def _parse_many(
+    files: list[Path],
+    root: Path,
+    default_lang: str,
+    cache: MutableMapping[str, Article] | None,
+) -> dict[str, Article | list[Problem]]:
+    """Uncached files parsed by worker processes, when there are enough of them to pay
+    for starting the workers ("spawn": safe beside the server's and the model's threads)."""
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(files) < PARALLEL_FROM:
+        return {}
+    jobs = []
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        rel = path.relative_to(root).as_posix()
+        if cache is not None:
+            digest = hashlib.sha256(raw)
+            digest.update(f"\0{rel}\0{default_lang}".encode())
+            if digest.hexdigest() in cache:
+                continue
+        jobs.append((raw, str(path), str(root), default_lang))
+    if len(jobs) < PARALLEL_FROM:
+        return {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results = list(pool.map(_parse_job, jobs, chunksize=16))
+    return {
+        Path(job[1]).relative_to(root).as_posix(): result
+        for job, result in zip(jobs, results, strict=True)
+    }
 
 
 def _with_slug(article: Article, slug: str) -> Article:

@@ -7,19 +7,23 @@ empty sections, near-duplicate articles that should be merged).
 
 from __future__ import annotations
 
-import re
+import json
 from collections import defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from kb.articles import Article, load_articles
-from kb.embeddings import Embedder, as_passages
+from kb.embeddings import as_passages
 from kb.fusion import profile_for
+from kb.links import Site, resolve
 
-_INTERNAL = re.compile(
-    r"^/(?P<lang>[a-z]{2,3})/articles/(?P<slug>[\w-]+)/?(?:#(?P<anchor>[\w-]+))?$"
-)
+if TYPE_CHECKING:  # the model is loaded only when asked: the hook must stay fast
+    from kb.embeddings import Embedder
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,20 @@ def check_tree(
     *,
     default_lang: str = "en",
     embedder: Embedder | None = None,
+    index_dir: Path | None = None,
     stale_days: int = 365,
     near_duplicate: float | None = None,
     today: date | None = None,
+    cache: MutableMapping[str, Article] | None = None,
 ) -> list[Finding]:
-    loaded = load_articles(root, default_lang)
+    """Every finding for the tree at ``root``.
+
+    Near-duplicates: with ``embedder``, every article is embedded (complete, slow);
+    otherwise with ``index_dir``, the vectors the last `kb index` made are reused for the
+    articles that have not changed since (fast enough for a pre-commit hook).
+    ``cache``: parsed articles by file content (shared with the indexer).
+    """
+    loaded = load_articles(root, default_lang, cache)
     findings = [
         Finding(p.path, p.line, "error", p.message.split("; published as")[0])
         if "is already used by" in p.message
@@ -61,63 +74,16 @@ def check_tree(
         for p in loaded.problems
     ]
     articles = loaded.articles
-    by_key = {(a.lang, a.slug): a for a in articles}
     languages = sorted({a.lang for a in articles})
-    anchors = {(a.lang, a.slug): {h.id for h in a.doc.headings} for a in articles}
     today = today or date.today()
 
+    site = Site.of(articles, root)
     for a in articles:
-        for href in a.doc.links:
-            link = _INTERNAL.match(href)
-            if link:
-                target = (link["lang"], link["slug"])
-                if target not in by_key:
-                    findings.append(
-                        Finding(
-                            a.path,
-                            _line_of(root, a, href),
-                            "error",
-                            f"broken link {href}: no article '{link['slug']}' in '{link['lang']}'",
-                        )
-                    )
-                elif link["anchor"] and link["anchor"] not in anchors[target]:
-                    findings.append(
-                        Finding(
-                            a.path,
-                            _line_of(root, a, href),
-                            "error",
-                            f"broken anchor {href}: '{link['slug']}' has no section "
-                            f"'#{link['anchor']}'",
-                        )
-                    )
-                elif by_key[target].draft and not a.draft:
-                    findings.append(
-                        Finding(
-                            a.path,
-                            _line_of(root, a, href),
-                            "warning",
-                            f"link {href} points to a draft",
-                        )
-                    )
-            elif href.endswith(".md") and not re.match(r"^[a-z]+:", href):
-                target_file = (root / a.path).parent / href.split("#")[0]
-                if not target_file.exists():
-                    findings.append(
-                        Finding(
-                            a.path,
-                            _line_of(root, a, href),
-                            "error",
-                            f"broken link {href}: file not found",
-                        )
-                    )
-        for src in a.doc.images:
-            if re.match(r"^[a-z]+:", src):
-                continue
-            base = root if src.startswith("/") else (root / PurePosixPath(a.path).parent)
-            if not (base / src.lstrip("/").removeprefix("assets/")).exists():
-                findings.append(
-                    Finding(a.path, _line_of(root, a, src), "error", f"missing image {src}")
-                )
+        for ref, image in [(r, False) for r in a.doc.links] + [(r, True) for r in a.doc.images]:
+            verdict = resolve(ref.target, a.path, site, image=image)
+            if verdict.problem:
+                line = a.body_line + ref.line - 1
+                findings.append(Finding(a.path, line, "error", verdict.problem))
         for section in a.doc.sections:
             if section.heading is not None and not section.text.strip():
                 line = a.body_line + section.first_line - 1
@@ -177,20 +143,58 @@ def check_tree(
 
     if embedder is not None and len(articles) > 1:
         threshold = near_duplicate or profile_for(embedder.name).near_duplicate
-        findings += _near_duplicates(articles, embedder, threshold)
+        findings += _near_duplicates(articles, _embedded(articles, embedder), threshold)
+    elif index_dir is not None and len(articles) > 1:
+        indexed = _indexed_vectors(index_dir, articles)
+        if indexed is not None:
+            same, vectors, model = indexed
+            threshold = near_duplicate or profile_for(model).near_duplicate
+            findings += _near_duplicates(same, vectors, threshold)
     return sorted(findings, key=lambda f: (f.path, f.line, f.message))
 
 
-def _near_duplicates(
-    articles: list[Article], embedder: Embedder, threshold: float
-) -> list[Finding]:
-    """Two articles answering the same question confuse search and readers: merge them."""
+def _embedded(articles: list[Article], embedder: Embedder) -> np.ndarray:
     texts = [
         f"{a.title}\n{a.description}\n{a.doc.first_paragraph}\n"
         + " ".join(s.text for s in a.doc.sections)[:1500]
         for a in articles
     ]
-    vectors = embedder.encode(as_passages(embedder, texts))
+    return embedder.encode(as_passages(embedder, texts))
+
+
+def _indexed_vectors(
+    index_dir: Path, articles: list[Article]
+) -> tuple[list[Article], np.ndarray, str] | None:
+    """Each unchanged article's vector from the live index: the mean of its sections'.
+
+    Read straight from the version files (the `CURRENT` pointer kb.index publishes):
+    loading the search index would cost the hook more than the whole check.
+    """
+    try:
+        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+        folder = index_dir / "versions" / name
+        entries = json.loads((folder / "articles.json").read_text(encoding="utf-8"))
+        chunks = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / "vectors.npy")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    hashes = {(e["lang"], e["slug"]): e["content_hash"] for e in entries}
+    rows: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(chunks):
+        rows[(c["lang"], c["slug"])].append(i)
+    same = [a for a in articles if hashes.get((a.lang, a.slug)) == a.content_hash]
+    if len(same) < 2 or len(vectors) != len(chunks):
+        return None
+    means = np.stack([vectors[rows[(a.lang, a.slug)]].mean(axis=0) for a in same])
+    means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-9
+    return same, means.astype(np.float32), str(manifest.get("model", {}).get("name", ""))
+
+
+def _near_duplicates(
+    articles: list[Article], vectors: np.ndarray, threshold: float
+) -> list[Finding]:
+    """Two articles answering the same question confuse search and readers: merge them."""
     sims = vectors @ vectors.T
     findings = []
     for i, a in enumerate(articles):

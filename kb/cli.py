@@ -81,22 +81,39 @@ def _echo_err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def run_index(settings: Settings, quiet: bool, echo: Callable[[str], None] = _echo_err) -> int:
-    """Build the index; print problems as `path:line: message`; exit code 1 if any errors."""
+def run_index(
+    settings: Settings,
+    quiet: bool,
+    echo: Callable[[str], None] = _echo_err,
+    *,
+    strict: bool = False,
+) -> int:
+    """Build and publish the index; print problems as `path:line: severity: message`.
+
+    Exit code 0: everything published as written; 1: some files have errors (each kept
+    as last published or left out; with ``strict``, nothing published at all).
+    """
     from indexer.build import build_index
     from kb.embeddings import embedder_for
 
-    report = build_index(settings, embedder_for(settings), quiet=quiet)
+    report = build_index(settings, embedder_for(settings), quiet=quiet, strict=strict)
     for problem in report.problems:
         echo(
             f"{settings.articles_dir / problem.path}:{problem.line}: "
             f"{problem.severity}: {problem.message}"
         )
+    if not report.published:
+        echo(
+            f"nothing published: {len(report.errors)} errors (--strict); "
+            "the live index is unchanged"
+        )
+        return 1
+    kept = f", {report.kept} kept as last published" if report.kept else ""
     echo(
         f"indexed {report.articles} articles ({report.chunks} chunks: {report.embedded} "
         f"embedded, {report.reused} reused; {report.index_kind} index) in "
-        f"{report.seconds:.1f}s; skipped {report.skipped} with errors, {report.drafts} drafts; "
-        f"version {report.version}"
+        f"{report.seconds:.1f}s; {report.skipped} left out with errors{kept}, "
+        f"{report.drafts} drafts; version {report.version}"
     )
     return 1 if report.errors else 0
 
@@ -111,30 +128,74 @@ def index(
     watch: Annotated[
         bool, typer.Option("--watch", help="Keep running; rebuild when articles change.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Publish nothing while any file has an error (CI).")
+    ] = False,
 ) -> None:
-    """Build the search index from the articles folder (broken files are reported, skipped)."""
+    """Build and publish the search index. A broken file keeps its last published version
+    (a new one is left out); exit 1 when any file has an error."""
     with _friendly_errors():
         settings = _settings(articles_dir=articles, index_dir=index_dir)
-        code = run_index(settings, quiet)
+        code = run_index(settings, quiet, strict=strict)
     if watch:
-        watch_articles(settings, quiet=True)
+        watch_articles(settings, quiet=True, strict=strict)
     raise typer.Exit(code)
 
 
-def watch_articles(settings: Settings, quiet: bool = True, stop: Any = None) -> None:
-    """Rebuild (incrementally: only changed sections are embedded) on every change."""
+def watch_articles(
+    settings: Settings,
+    quiet: bool = True,
+    stop: Any = None,
+    *,
+    strict: bool = False,
+    on_publish: Callable[[], object] | None = None,
+) -> None:
+    """Rebuild (incrementally: only changed sections are embedded) on every change.
+
+    ``on_publish`` runs after each build: `kb serve --reload-content` swaps its site to
+    the new index at once instead of at its next poll.
+    """
+    import importlib
+
     import watchfiles
 
+    from kb.embeddings import embedder_for
+
+    # the builder and its model are loaded now, not on the writer's first save
+    importlib.import_module("indexer.build")
+    embedder_for(settings)
     _echo_err(f"watching {settings.articles_dir} for changes (Ctrl+C to stop)")
     for changes in watchfiles.watch(
-        settings.articles_dir, debounce=400, stop_event=stop, raise_interrupt=False
+        settings.articles_dir,
+        debounce=_WATCH_DEBOUNCE_MS,
+        step=_WATCH_STEP_MS,
+        stop_event=stop,
+        raise_interrupt=False,
     ):
         names = sorted({Path(p).name for _, p in changes})
         _echo_err(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
         try:
-            run_index(settings, quiet)
+            run_index(settings, quiet, strict=strict)
         except KBError as exc:
             _echo_err(f"error: {exc}")
+        if on_publish is not None:
+            try:
+                on_publish()
+            except Exception as exc:  # the site keeps polling; the watcher must not die
+                _echo_err(f"error: could not swap the site to the new index: {exc}")
+
+
+def _swapper(application: Any) -> Callable[[], object]:
+    def swap() -> object:
+        state = getattr(application.state, "kb", None)  # None until the site has started
+        return state.reload_if_changed() if state is not None else None
+
+    return swap
+
+
+# an editor's save is one burst of events: wait this long for quiet, at most the debounce
+_WATCH_STEP_MS = 30
+_WATCH_DEBOUNCE_MS = 300
 
 
 @app.command()
@@ -230,7 +291,11 @@ def serve(
     if reload_content:
         import threading
 
-        threading.Thread(target=watch_articles, args=(settings,), daemon=True).start()
+        # one process: swap its site right after each build; several workers poll
+        swap = _swapper(application) if settings.workers == 1 else None
+        threading.Thread(
+            target=watch_articles, args=(settings,), kwargs={"on_publish": swap}, daemon=True
+        ).start()
     typer.echo(
         f"serving the help center on http://{settings.host}:{settings.port}"
         + (f" with {settings.workers} workers" if settings.workers > 1 else ""),
@@ -283,6 +348,7 @@ def gaps(
     from kb.embeddings import embedder_for
     from kb.events import EventStore
     from kb.gaps import gap_report, to_csv
+    from kb.plurals import count
 
     if output not in ("table", "json", "csv"):
         typer.secho("error: --format must be table, json or csv", fg=typer.colors.RED, err=True)
@@ -297,26 +363,36 @@ def gaps(
             typer.echo(f"note: no nearest articles ({exc})", err=True)
         store = EventStore(settings.database_url).open()
         try:
-            topics = gap_report(store, embedder, searcher, since_days=since, lang=lang)
+            report = gap_report(store, embedder, searcher, since_days=since, lang=lang)
         finally:
             store.close()
     if output == "json":
-        typer.echo(
-            json.dumps([t.to_dict() for t in topics], ensure_ascii=False, indent=2, default=str)
-        )
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
     elif output == "csv":
-        typer.echo(to_csv(topics), nl=False)
+        typer.echo(to_csv(report.topics), nl=False)
     else:
-        if not topics:
+        if not report.topics:
             typer.echo("No unanswered questions in this period.")
-        for t in topics:
+        for t in report.topics:
             nearest = f"{t.nearest_slug} ({t.nearest_score:.2f})" if t.nearest_slug else "-"
+            agents = f", {count(t.agent_searches, 'search')} by agents" if t.agent_searches else ""
             typer.echo(
-                f"{t.searches:4} searches {t.sessions:3} sessions  [{t.lang}] "
-                f"{t.representative}  (trend {t.trend_label}; nearest {nearest})"
+                f"{count(t.searches, 'search'):>13} {count(t.sessions, 'session'):>13}  "
+                f"[{t.lang}] {t.representative}  (trend {t.trend_label}; nearest {nearest}"
+                f"{agents})"
             )
             for example in t.examples[1:4]:
-                typer.echo(f"{'':26}- {example}")
+                typer.echo(f"{'':30}- {example}")
+        for t in report.answered:
+            typer.echo(
+                f"answered since {t.answered_since} by {t.answered_by}: [{t.lang}] "
+                f"{t.representative} ({count(t.searches, 'search')})"
+            )
+        if report.garbage_count:
+            typer.echo(
+                f"{count(report.garbage_count, 'query')} left out as no question "
+                "(mojibake, markup, other scripts, only stop words)"
+            )
 
 
 @app.command()
@@ -353,8 +429,9 @@ def stats(
                 store, searcher.index if searcher else None, days=since, lang=lang
             )
             if searcher is not None:
-                topics = gap_report(store, searcher.embedder, searcher, since_days=since, lang=lang)
-                result.tables["gaps"] = analytics.gap_table(topics)
+                report = gap_report(store, searcher.embedder, searcher, since_days=since, lang=lang)
+                result.tables["gaps"] = analytics.gap_table(report)
+                result.gap_garbage = report.garbage_count
         finally:
             store.close()
     if table is not None:
@@ -373,6 +450,9 @@ def stats(
     scope = f"last {since} days" + (f", language {lang}" if lang else "")
     typer.echo(f"Help center, {scope}")
     for _key, label, value in result.figures():
+        typer.echo(f"  {label:46} {'-' if value is None else value}")
+    typer.echo("Agents (counted apart from customers)")
+    for _key, label, value in result.agent_figures():
         typer.echo(f"  {label:46} {'-' if value is None else value}")
     for t in result.tables.values():
         if t.name == "per_day" or not t.rows:
@@ -421,24 +501,37 @@ def check(
         ),
     ] = None,
     embeddings: Annotated[
-        bool, typer.Option(help="Look for near-duplicates with the model (slower).")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--embeddings/--no-embeddings",
+            help="Near-duplicates: embed every article with the model (slow), or skip them. "
+            "Default: reuse the last `kb index`'s vectors for unchanged articles.",
+        ),
+    ] = None,
     strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False,
 ) -> None:
     """Validate the articles without building an index: `path:line: severity: message`."""
+    from kb.article_cache import ArticleCache
     from kb.check import check_tree
-    from kb.embeddings import embedder_for
 
     with _friendly_errors():
         settings = _settings(articles_dir=articles)
-        embedder = embedder_for(settings) if embeddings else None
+        embedder = None
+        if embeddings:
+            from kb.embeddings import embedder_for
+
+            embedder = embedder_for(settings)
+        cache = ArticleCache(settings.index_dir / "cache")
         findings = check_tree(
             settings.articles_dir,
             default_lang=settings.default_lang,
             embedder=embedder,
+            index_dir=settings.index_dir if embeddings is None else None,
             stale_days=stale_days,
             near_duplicate=near_duplicate,
+            cache=cache,
         )
+        cache.save()
     for finding in findings:
         typer.echo(
             f"{settings.articles_dir / finding.path}:{finding.line}: "
@@ -466,6 +559,7 @@ def impact(
     from kb.events import EventStore
     from kb.impact import draft_impact
     from kb.index import SearchIndex
+    from kb.plurals import count
     from kb.search import Searcher
 
     with _friendly_errors(), tempfile.TemporaryDirectory(prefix="kb-impact-") as tmp:
@@ -504,7 +598,7 @@ def impact(
     else:
         typer.echo("Would answer none of the logged unanswered questions.")
     for slug, n in result.takes_from.most_common():
-        typer.echo(f"Takes {n} queries from {slug}")
+        typer.echo(f"Takes {count(n, 'query')} from {slug}")
 
 
 @app.command("suggest")
@@ -516,7 +610,8 @@ def suggest_command(
         str | None, typer.Option(help="Site URL for links [KB_PUBLIC_URL].")
     ] = None,
 ) -> None:
-    """Read a customer's message from stdin; print ready-to-paste answers."""
+    """Read a customer's message from stdin; print one reply ready to send, then the
+    ready-to-paste answers per section."""
     from kb.suggest import suggest
 
     message = sys.stdin.read()
@@ -535,6 +630,11 @@ def suggest_command(
         return
     if result.note:
         typer.echo(f"note: {result.note}\n")
+    if result.draft is not None:
+        typer.echo("=== Reply ready to send ===")
+        typer.echo(result.draft.text + "\n")
+        for question in result.draft.uncovered:
+            typer.echo(f"    (not answered in the reply: {question})")
     for i, s in enumerate(result.suggestions, 1):
         section = f" › {s.section}" if s.section else ""
         typer.echo(f"=== {i}. {s.title}{section} [{s.confidence}] — answers: {s.question}")

@@ -37,3 +37,9 @@ class ConfigError(KBError):
 
 class QueryError(KBError):
     """A search request that cannot be answered as asked (empty, too long, unknown language)."""
+
+
+def unknown_language(lang: str, available: tuple[str, ...] | list[str]) -> QueryError:
+    """The one message for a language the help center has no articles in, wherever it is
+    asked for (kb.search words it the same way)."""
+    return QueryError(f"no articles in language {lang!r}; available: {', '.join(available)}")

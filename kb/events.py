@@ -29,6 +29,8 @@ from kb.pii import scrub
 
 log = logging.getLogger("kb.events")
 VOTE_REASONS = ("outdated", "unclear", "not_answered", "other")
+# searches customers make themselves; "agent" searches are made on a customer's behalf
+CUSTOMER_SOURCES = frozenset({"page", "api", "contact"})
 
 
 def now() -> datetime:
@@ -232,6 +234,8 @@ class EventStore:
         source: str = "page",
         search_id: str | None = None,
         hit_lang: str | None = None,
+        message_id: str | None = None,
+        unit: str | None = None,
     ) -> str:
         search_id = search_id or new_id()
         self._enqueue(
@@ -249,9 +253,39 @@ class EventStore:
                 "slugs": json.dumps(list(slugs)),
                 "latency_ms": latency_ms,
                 "hit_lang": hit_lang,
+                "message_id": message_id,
+                "unit": unit,
             },
         )
         return search_id
+
+    def record_agent_message(
+        self,
+        *,
+        session_id: str,
+        lang: str | None,
+        questions: int,
+        answered: int,
+        units: int,
+        latency_ms: float,
+        message_id: str | None = None,
+    ) -> str:
+        """One pasted message, counted once; its units are searches with its id."""
+        message_id = message_id or new_id()
+        self._enqueue(
+            schema.agent_messages,
+            {
+                "id": message_id,
+                "ts": now(),
+                "session_id": session_id,
+                "lang": lang,
+                "questions": questions,
+                "answered": answered,
+                "units": units,
+                "latency_ms": latency_ms,
+            },
+        )
+        return message_id
 
     def record_click(
         self,
@@ -312,8 +346,11 @@ class EventStore:
         section_id: str | None,
         search_id: str | None,
         fmt: str = "text",
+        sections: Iterable[str] = (),
     ) -> None:
-        """An agent copied a suggested reply: the section is being reused."""
+        """An agent copied a suggested reply (the section is being reused) or a combined
+        draft (one copy, ``sections`` it reused as "lang/slug#section")."""
+        sections = list(sections)
         self._enqueue(
             schema.copies,
             {
@@ -324,6 +361,7 @@ class EventStore:
                 "slug": slug,
                 "section_id": section_id,
                 "format": fmt,
+                "sections": json.dumps(list(sections)) if sections else None,
             },
         )
 

@@ -1,11 +1,17 @@
 """Content gaps: the questions the help center fails to answer, grouped by meaning.
 
-A search is *unanswered* when it did not clear the confidence threshold, or it did but
-got no click and the same session asked again right after (a reformulation), or the
-article it led to was voted not helpful. Unanswered queries are clustered per language
-with the same evidence search uses (embeddings plus stemmed, synonym-aware terms, since
-the English model cannot tell Croatian questions apart), then each group is described
-for writers: volume, sessions, trend, examples and the nearest existing article.
+A customer's search is *unanswered* when it did not clear the confidence threshold, or it
+did but got no click and the same session asked again right after (a reformulation), or
+the article it led to was voted not helpful. An agent's search is one question of a pasted
+message: the questions of one message are not reformulations of each other, so it only
+counts when it did not clear the threshold itself (and is marked as an agent's).
+
+Queries that are no question at all (mojibake, markup, other scripts, only stop words:
+:mod:`kb.garbage`) are counted, not grouped. The rest are grouped per language by
+:func:`group_queries` and each group is described for writers: volume, sessions, trend,
+examples and the nearest existing article. A group the current index now answers (most of
+its searches would clear the threshold, from another article than the one that failed
+them) is closed, and shown as "answered since <date> by <article>" for a while.
 """
 
 from __future__ import annotations
@@ -16,19 +22,22 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from kb import schema
 from kb.embeddings import Embedder
-from kb.events import EventStore, now
+from kb.events import CUSTOMER_SOURCES, EventStore, now
 from kb.fusion import profile_for
+from kb.garbage import why_garbage
 from kb.lexical import Analyzer
 from kb.search import Searcher
 from kb.text import query_key, slugify
 
 REFORMULATION_WINDOW = timedelta(minutes=10)
-SIMILARITY = 0.5  # average-linkage cut; measured on tests/kb/test_gaps.py's mix
+SIMILARITY = 0.5  # average-linkage cut; measured on tests/web/test_admin.py's mix
+ANSWERED_DAYS = 14  # how long a closed topic stays on the report as "answered since"
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class Unanswered:
     query: str
     reason: str  # not_answered | reformulated | not_helpful
     source: str
+    shown: str | None = None  # the best article it was shown then ("lang/slug")
 
 
 @dataclass
@@ -57,6 +67,12 @@ class GapTopic:
     nearest_score: float | None = None
     suggested_title: str = ""
     sources: dict[str, int] = field(default_factory=dict)
+    answered_since: str | None = None  # ISO date: the index answers it since then...
+    answered_by: str | None = None  # ...with this article (title)
+    answered_url: str | None = None
+    phrasings: list[str] = field(default_factory=list, repr=False)  # every distinct query
+    shown: set[str] = field(default_factory=set, repr=False)  # articles that failed it
+    last_seen: datetime | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
@@ -72,8 +88,14 @@ class GapTopic:
             return "falling"
         return "steady"
 
+    @property
+    def agent_searches(self) -> int:
+        return self.sources.get("agent", 0)
+
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
+        for private in ("phrasings", "shown", "last_seen"):
+            data.pop(private)
         data["id"] = self.id
         data["trend_label"] = self.trend_label
         return data
@@ -116,15 +138,24 @@ def unanswered_searches(
         for r in store.rows(schema.votes, since)
         if r["search_id"] and not r["helpful"]
     }
-    by_session: dict[str, list[dict[str, object]]] = defaultdict(list)
-    for row in searches:
-        by_session[str(row["session_id"])].append(row)
+    by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
     out: list[Unanswered] = []
-    for rows in by_session.values():
-        rows.sort(key=lambda r: r["ts"])  # type: ignore[arg-type, return-value]
+    for row in searches:
+        if row["source"] in CUSTOMER_SOURCES:
+            by_session[str(row["session_id"])].append(row)
+        elif (
+            row["source"] == "agent"
+            and not row["answered"]
+            and row.get("unit") != "context"
+            and (not lang or row["lang"] == lang)
+        ):
+            # one question of a pasted message: only its own answer counts, never what
+            # the agent searched next (the message's other questions)
+            out.append(_unanswered(row, "not_answered"))
+    for rows in by_session.values():  # a customer's visit: reformulations show
+        rows.sort(key=lambda r: r["ts"])
         for i, row in enumerate(rows):
-            row_lang = str(row["lang"] or "")
-            if lang and row_lang != lang:
+            if lang and (row["lang"] or "") != lang:
                 continue
             reason = None
             if not row["answered"]:
@@ -133,22 +164,28 @@ def unanswered_searches(
                 reason = "not_helpful"
             elif row["id"] not in clicked and i + 1 < len(rows):
                 nxt = rows[i + 1]
-                gap = nxt["ts"] - row["ts"]  # type: ignore[operator]
+                gap = nxt["ts"] - row["ts"]
                 if gap <= REFORMULATION_WINDOW and nxt["query"] != row["query"]:
                     reason = "reformulated"
             if reason:
-                out.append(
-                    Unanswered(
-                        str(row["id"]),
-                        row["ts"],  # type: ignore[arg-type]
-                        str(row["session_id"]),
-                        row_lang,
-                        str(row["query"]),
-                        reason,
-                        str(row["source"]),
-                    )
-                )
+                out.append(_unanswered(row, reason))
+    out.sort(key=lambda u: u.ts)
     return out
+
+
+def _unanswered(row: dict[str, Any], reason: str) -> Unanswered:
+    slugs = json.loads(row["slugs"] or "[]")
+    hit_lang = row.get("hit_lang") or row["lang"]
+    return Unanswered(
+        str(row["id"]),
+        row["ts"],
+        str(row["session_id"]),
+        str(row["lang"] or ""),
+        str(row["query"]),
+        reason,
+        str(row["source"]),
+        f"{hit_lang}/{slugs[0]}" if slugs and row["answered"] else None,
+    )
 
 
 def similarity_matrix(
@@ -189,6 +226,36 @@ def cluster(texts: list[str], similarity: np.ndarray, threshold: float = SIMILAR
     return [int(label) - 1 for label in fcluster(tree, t=1.0 - threshold, criterion="distance")]
 
 
+def group_queries(
+    texts: list[str], lang: str, embedder: Embedder, searcher: Searcher | None = None
+) -> list[int]:
+    """A group label per query: queries asking the same thing share one. The one place
+    that decides what "the same" means (vectors of the index's embedder plus the lexical
+    side's terms), so a better model changes the groups and nothing else."""
+    return cluster(texts, similarity_matrix(texts, lang, embedder, searcher))
+
+
+@dataclass
+class GapReport:
+    """Open gap topics, the ones the index now answers, and what was no question."""
+
+    topics: list[GapTopic]
+    answered: list[GapTopic] = field(default_factory=list)
+    garbage: dict[str, int] = field(default_factory=dict)  # reason -> searches
+
+    @property
+    def garbage_count(self) -> int:
+        return sum(self.garbage.values())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "topics": [t.to_dict() for t in self.topics],
+            "answered": [t.to_dict() for t in self.answered],
+            "garbage": self.garbage_count,
+            "garbage_reasons": self.garbage,
+        }
+
+
 def gap_report(
     store: EventStore,
     embedder: Embedder,
@@ -197,12 +264,20 @@ def gap_report(
     since_days: int = 30,
     lang: str | None = None,
     min_searches: int = 1,
-) -> list[GapTopic]:
-    """Gap topics, largest first."""
+    answered_days: int = ANSWERED_DAYS,
+) -> GapReport:
+    """Gap topics, largest first; closed ones and the garbage count beside them."""
     since = now() - timedelta(days=since_days)
-    items = unanswered_searches(store, since, lang)
+    languages = searcher.index.languages if searcher else ("hr", "en")
+    items, garbage = [], Counter[str]()
+    for item in unanswered_searches(store, since, lang):
+        reason = why_garbage(item.query, languages)
+        if reason:
+            garbage[reason] += 1
+        else:
+            items.append(item)
     days = [(since + timedelta(days=d)).date() for d in range(since_days + 1)]
-    topics: list[GapTopic] = []
+    report = GapReport([], garbage=dict(garbage))
     by_lang: dict[str, list[Unanswered]] = defaultdict(list)
     for item in items:
         by_lang[item.lang].append(item)
@@ -212,7 +287,7 @@ def gap_report(
             phrasings[query_key(item.query)].append(item)
         keys = sorted(phrasings, key=lambda k: (-len(phrasings[k]), k))
         originals = [Counter(i.query for i in phrasings[k]).most_common(1)[0][0] for k in keys]
-        labels = cluster(keys, similarity_matrix(originals, item_lang, embedder, searcher))
+        labels = group_queries(originals, item_lang, embedder, searcher)
         clusters: dict[int, list[int]] = defaultdict(list)
         for idx, label in enumerate(labels):
             clusters[label].append(idx)
@@ -233,6 +308,9 @@ def gap_report(
                 trend=[per_day.get(d, 0) for d in days],
                 suggested_title=_title(representative),
                 sources=dict(Counter(e.source for e in events)),
+                phrasings=[originals[m] for m in members],
+                shown={e.shown for e in events if e.shown},
+                last_seen=max(e.ts for e in events),
             )
             if searcher is not None and item_lang in searcher.index.languages:
                 hits = searcher.search(representative, lang=item_lang, limit=1).hits
@@ -240,9 +318,57 @@ def gap_report(
                     topic.nearest_slug, topic.nearest_title = hits[0].slug, hits[0].title
                     topic.nearest_url = hits[0].url
                     topic.nearest_score = hits[0].confidence_score
-            topics.append(topic)
-    topics.sort(key=lambda t: (-t.searches, -t.sessions, t.representative))
-    return topics
+                _close_if_answered(topic, searcher, {k: len(v) for k, v in phrasings.items()})
+            if topic.answered_since is None:
+                report.topics.append(topic)
+            elif date.fromisoformat(topic.answered_since) >= now().date() - timedelta(
+                days=answered_days
+            ):
+                report.answered.append(topic)
+    report.topics.sort(key=lambda t: (-t.searches, -t.sessions, t.representative))
+    report.answered.sort(key=lambda t: (t.answered_since or "", t.searches), reverse=True)
+    return report
+
+
+def _close_if_answered(topic: GapTopic, searcher: Searcher, volume: dict[str, int]) -> None:
+    """Closed when the current index answers most of the topic's searches, with an article
+    other than the ones that already failed them (a reformulated or not-helpful search
+    was "answered" by an article that did not help; it is no answer now either)."""
+    answered, total = 0, 0
+    by: Counter[tuple[str, str]] = Counter()
+    for phrasing in topic.phrasings:
+        n = volume.get(query_key(phrasing), 1)
+        total += n
+        result = searcher.search(phrasing, lang=topic.lang, limit=1)
+        if not result.answered or not result.hits:
+            continue
+        hit = result.hits[0]
+        if f"{hit.lang}/{hit.slug}" in topic.shown:
+            continue
+        answered += n
+        by[(hit.lang, hit.slug)] += n
+    if not by or answered * 2 <= total:
+        return
+    (hit_lang, slug), _ = by.most_common(1)[0]
+    article = searcher.index.article(hit_lang, slug)
+    if article is None:
+        return
+    topic.answered_by, topic.answered_url = article.title, article.url
+    # since the article's own date if it changed after the last failed search; else since
+    # the index answers it (an article edited without a new date, a synonym, a threshold)
+    last = topic.last_seen.date() if topic.last_seen else now().date()
+    since = _as_date(article.updated)
+    if since is None or since < last:
+        built = _as_date(str(searcher.index.manifest.get("built_at", "")))
+        since = max(built or last, last)
+    topic.answered_since = since.isoformat()
+
+
+def _as_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _title(query: str) -> str:
@@ -251,6 +377,7 @@ def _title(query: str) -> str:
 
 
 def to_csv(topics: list[GapTopic]) -> str:
+    """Open topics, one row each (closed ones are in the JSON and on the page)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(

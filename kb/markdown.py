@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from kb.links import asset_url
 from kb.text import slugify
 
 SECTION_LEVELS = ("h2", "h3")
@@ -42,14 +44,22 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A link or image as written, and the body line it is on (for `path:line` reports)."""
+
+    target: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Document:
     html: str
     headings: tuple[Heading, ...]
     sections: tuple[Section, ...]
     first_heading: str | None
     first_paragraph: str
-    images: tuple[str, ...] = field(default=())
-    links: tuple[str, ...] = field(default=())
+    images: tuple[Ref, ...] = field(default=())
+    links: tuple[Ref, ...] = field(default=())
 
 
 @lru_cache(maxsize=1)
@@ -142,37 +152,34 @@ def _unique_id(base: str, seen: set[str]) -> str:
     return candidate
 
 
-def _rewrite_url(url: str, base: PurePosixPath | None, asset_prefix: str) -> str:
-    if base is None or re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", url, re.I):
-        return url
-    parts: list[str] = []
-    for part in (base / url.split("#")[0]).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in (".", ""):
-            parts.append(part)
-    return asset_prefix + "/".join(parts)
+def _line(source_lines: list[str], token: Token, written: str) -> int:
+    """Body line of a link inside a block: the line that shows it, else the block's first."""
+    first, last = token.map if token.map else (0, 1)
+    for number in range(first, min(last, len(source_lines))):
+        if written in source_lines[number]:
+            return number + 1
+    return first + 1
 
 
 def parse(
     source: str,
     *,
     asset_base: PurePosixPath | None = None,
-    asset_prefix: str = "/assets/",
 ) -> Document:
     """Parse Markdown once into page HTML, heading ids, sections and plain text.
 
     ``asset_base`` is the article's folder relative to the articles root: relative image
-    paths are rewritten to ``asset_prefix`` + that path so pages can serve them.
+    paths are rewritten to `/assets/` + that path so pages can serve them. Links are
+    rewritten later, by :func:`kb.links.rewrite`, once every article's URL is known.
     """
     md = _parser()
     env: dict[str, object] = {}
     tokens = md.parse(source, env)
     seen: set[str] = set()
     headings: list[Heading] = []
-    images: list[str] = []
-    links: list[str] = []
+    images: list[Ref] = []
+    links: list[Ref] = []
+    source_lines = source.splitlines()
     first_heading: str | None = None
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
@@ -186,12 +193,12 @@ def parse(
             for child in tok.children or []:
                 if child.type == "image":
                     src = str(child.attrs.get("src", ""))
-                    images.append(src)
-                    child.attrSet("src", _rewrite_url(src, asset_base, asset_prefix))
+                    images.append(Ref(src, _line(source_lines, tok, unquote(src))))
+                    child.attrSet("src", asset_url(src, asset_base))
                     child.attrSet("loading", "lazy")
                 elif child.type == "link_open":
                     href = str(child.attrs.get("href", ""))
-                    links.append(href)
+                    links.append(Ref(href, _line(source_lines, tok, unquote(href))))
                     if re.match(r"^https?://", href):
                         child.attrSet("rel", "noopener nofollow")
     body_html = md.renderer.render(tokens, md.options, env)

@@ -39,6 +39,10 @@ searches = sa.Table(
     sa.Column("latency_ms", sa.Float, nullable=False),
     # language of the best hit: differs from ``lang`` when only another language answered
     sa.Column("hit_lang", sa.String(8), info={"added": True}),
+    # an agent's search is one unit of a pasted message (agent_messages.id); ``unit`` says
+    # whether it asks ("question") or only tells ("context": "my card was declined.")
+    sa.Column("message_id", sa.String(32), info={"added": True}),
+    sa.Column("unit", sa.String(8), info={"added": True}),
 )
 
 
@@ -70,6 +74,21 @@ copies = _article_event(  # an agent copied a suggested reply
     "copies",
     sa.Column("section_id", sa.String(200)),
     sa.Column("format", sa.String(16), nullable=False),
+    # a combined draft reuses several sections in one copy: JSON ["lang/slug#section", ...]
+    sa.Column("sections", sa.Text, info={"added": True}),
+)
+
+agent_messages = sa.Table(  # one pasted customer message: one event, its units in searches
+    "agent_messages",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(8)),
+    sa.Column("questions", sa.Integer, nullable=False),  # units that ask something
+    sa.Column("answered", sa.Integer, nullable=False),  # ...of which cleared the threshold
+    sa.Column("units", sa.Integer, nullable=False),  # all units searched, context included
+    sa.Column("latency_ms", sa.Float, nullable=False),
 )
 
 
@@ -84,7 +103,7 @@ contacts = sa.Table(  # a visitor went on to a support channel: self-service did
     sa.Column("query", sa.Text),
 )
 
-EVENT_TABLES = (searches, clicks, votes, copies, contacts)
+EVENT_TABLES = (searches, clicks, votes, copies, contacts, agent_messages)
 
 
 def _create(*tables: sa.Table) -> Callable[[Operations], None]:
@@ -113,6 +132,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Operations], None]]] = [
     (2, "copies of agents' suggested replies", _create(copies)),
     (3, "contact-channel events", _create(contacts)),
     (4, "language of a search's best hit", _add_column(searches, "hit_lang")),
+    (5, "agents' pasted messages", _create(agent_messages)),
+    (6, "the message an agent's search belongs to", _add_column(searches, "message_id")),
+    (7, "whether an agent's unit asks or tells", _add_column(searches, "unit")),
+    (8, "the sections a copied draft reused", _add_column(copies, "sections")),
 ]
 
 

@@ -9,6 +9,7 @@ against this class by a test, so every field needs a description.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,7 +112,7 @@ class Settings(BaseSettings):
         "random per process, when unset (set it when running several workers).",
     )
     reload_interval: float = Field(
-        1.0,
+        0.25,
         description="Seconds between checks for a newly published index, which the server "
         "swaps to without a restart (0: never).",
     )
@@ -123,6 +124,21 @@ class Settings(BaseSettings):
     )
     contact_phone: str = Field(
         "", description="Support phone number offered on the contact page (empty: not offered)."
+    )
+    site_name: str = Field(
+        "",
+        description="Brand shown in the header, page titles, OpenSearch and structured data "
+        '("Bura" gives "Bura Help Center"); empty: just "Help Center".',
+    )
+    logo_url: str = Field(
+        "",
+        description="Logo shown in the header and structured data (a URL or a path on the "
+        "site); empty: `articles/_assets/logo.svg` (or `.png`, `.webp`) if there is one.",
+    )
+    accent_color: str = Field(
+        "",
+        description="Brand colour as `#rrggbb` for the header, links and buttons (text on it "
+        "and link shades are chosen for WCAG AA contrast); empty: the default blue.",
     )
     cors_origins: str = Field(
         "",
@@ -160,6 +176,14 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         parse_rate(value)  # refused at start-up, with the setting named, not at first use
         return value
+
+    @field_validator("accent_color")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError("must be a colour as #rrggbb, e.g. #0b5cab")
+        return value.lower()
 
     @field_validator("default_lang")
     @classmethod

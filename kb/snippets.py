@@ -1,23 +1,56 @@
 """Snippets: the part of a section that best shows why it matched, with matches marked.
 
-Highlighting escapes first and marks second, so article text or a query can never
-inject markup through the ``<mark>`` tags.
+A section's text keeps its structure as lines ("- " list items, "a | b" table rows, see
+``kb.markdown.tokens_to_text``); a snippet is one line of prose, so list items are
+joined with " · " and table rows read as "first cell: the others." instead of showing
+dashes and pipes. Highlighting escapes first and marks second, so article text or a
+query can never inject markup through the ``<mark>`` tags.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 from kb.lexical import Analyzer
 
 SNIPPET_CHARS = 240
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(?=\S)")
+CELL = " | "
+ITEM_SEPARATOR = " · "
+
+
+def readable(text: str) -> str:
+    """Structured section text as one line of prose: no list markers, no table pipes."""
+    parts: list[str] = []
+    in_list = False
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        item = LIST_ITEM.match(raw)
+        if in_list and not item and parts and parts[-1][-1:] not in ".!?:;":
+            parts[-1] += "."  # a list ends like a sentence before the text goes on
+        if not line:
+            in_list = False
+            continue
+        if item:
+            line = " ".join(raw[item.end() :].split())
+        elif CELL in line:
+            first, *rest = (cell.strip() for cell in line.split("|"))
+            cells = [c for c in rest if c and c not in ("–", "-")]
+            line = f"{first}: {', '.join(cells)}" if first and cells else first or ", ".join(cells)
+            line = line if line[-1:] in ".!?" else line + "."
+        if item and in_list and parts and parts[-1][-1:] not in ".!?:;,":
+            parts[-1] += ITEM_SEPARATOR.rstrip()
+        parts.append(line)
+        in_list = bool(item)
+    return " ".join(parts)
 
 
 def make_snippet(
     text: str, query_terms: set[str], analyzer: Analyzer, max_chars: int = SNIPPET_CHARS
 ) -> tuple[str, str]:
     """(plain snippet, HTML snippet with <mark>) of the best window of ``text``."""
-    text = " ".join(text.split())
+    text = readable(text)
     if not text:
         return "", ""
     spans = [s for s in analyzer.word_spans(text) if s[2] in query_terms]

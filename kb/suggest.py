@@ -2,9 +2,14 @@
 
 Messages are long and chatty: greetings, signatures, quoted earlier replies and personal
 data must not drive the match, and a message can ask two things. So the message is
-cleaned, split into question units, each unit is searched, and the best *sections* are
-merged so every question gets its answer. Replies are plain text (lists kept readable)
-ending with the link to the exact section, in the message's language.
+cleaned (:mod:`kb.messages`), split into units, each unit is searched, and the best
+*sections* are merged so every question gets its answer. Replies are plain text (lists
+kept readable) ending with the link to the exact section, in the message's language, and
+one combined draft answers the whole message (:mod:`kb.replies`).
+
+A unit either asks ("Mogu li platiti na rate?") or only tells ("my card was declined.");
+both are searched, since a told problem is often the real question, but only the asking
+ones count as questions the help center failed to answer.
 """
 
 from __future__ import annotations
@@ -14,33 +19,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kb import language
-from kb.errors import QueryError
+from kb.errors import QueryError, unknown_language
 from kb.index import SearchIndex
-from kb.pii import scrub
+from kb.messages import clean_message
+from kb.pii import PLACEHOLDER
+from kb.replies import Answer, Draft, compose_draft, replies
 from kb.search import Searcher, SearchResult
 from kb.text import fold_diacritics
 
 MAX_UNITS = 6
 MAX_SUGGESTIONS = 5
 
-_QUOTE_START = re.compile(
-    r"^(?:>|-{2,}\s*(?:original message|izvorna poruka|forwarded message)|"
-    r"on .{3,80} wrote:|dana .{3,80} (?:je )?napisa[oa]?:|from:\s|šalje:\s|sent from my|"
-    r"poslano s mo(?:g|jeg)|get outlook for)",
-    re.I,
-)
-_SIGN_OFF = re.compile(
-    r"^(?:best regards|kind regards|regards|thanks(?: in advance)?|thank you|cheers|"
-    r"lijep pozdrav|lp|srdačan pozdrav|s poštovanjem|pozdrav|hvala(?: unaprijed)?|"
-    r"unaprijed hvala|puno hvala)\b[\s,.!]*(?:[A-ZČĆĐŠŽ][\w.-]*\s*){0,3}$",
-    re.I,
-)
-_GREETING = re.compile(
-    r"^(?:hi there|hello there|hi|hello|hey|dear\b[^,\n]*|good (?:morning|afternoon|evening)|"
-    r"poštovani\w*|bok|pozdrav|dobar dan|dobro jutro|dobra večer|hej|zdravo|cao|ćao)\b[\s,!.:]*",
-    re.I,
-)
-_PLACEHOLDER = re.compile(r"\[(?:email|phone|card|iban|oib|order)\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(
     r"\?|\b(?:how|what|when|where|why|can|could|do you|is it|is there|i want|i need|"
@@ -57,24 +46,15 @@ def _content_words(sentence: str) -> list[str]:
     return [w for w in words if fold_diacritics(w) not in stop and len(w) > 2]
 
 
-def clean_message(message: str, order_pattern: str | None = None) -> str:
-    """The customer's own words: no quoted history, greeting, sign-off or personal data."""
-    lines: list[str] = []
-    for raw in message.replace("\r\n", "\n").split("\n"):
-        line = raw.strip()
-        if _QUOTE_START.match(line) or line in ("--", "-- "):
-            break  # everything below is history or signature
-        if _SIGN_OFF.match(line) and lines:
-            break  # a sign-off ends the message; "Thanks for ..." up front does not
-        line = _GREETING.sub("", line).strip()
-        if line:
-            lines.append(line)
-    return scrub("\n".join(lines), order_pattern)
-
-
 def question_units(text: str) -> list[str]:
-    """Sentences that ask or request something. A short one ("What should I do?") takes
-    the sentence before it along, which says what it is about."""
+    """The units' texts (see :func:`split_units`)."""
+    return [unit for unit, _asks in split_units(text)]
+
+
+def split_units(text: str) -> list[tuple[str, bool]]:
+    """Sentences that ask or request something (True), then those that only tell of a
+    problem (False). A short ask ("What should I do?") takes the sentence before it along,
+    which says what it is about."""
     sentences = []
     for paragraph in re.split(r"\n\s*\n", text):
         joined = " ".join(paragraph.split())  # lines wrapped by the mail client
@@ -93,12 +73,14 @@ def question_units(text: str) -> list[str]:
                 asks.append(f"{previous} {sentence}")
             else:
                 asks.append(sentence)
-        elif len(content) >= 2:
+        elif len(content) >= 2 and not sentence.endswith(":"):  # "my details:" introduces
             statements.append(sentence)  # "my card was declined" is a question too
         previous = sentence
-    units = asks + [s for s in statements if not any(s in a for a in asks)]
-    if not units:
-        units = [text.strip()] if text.strip() else []
+    units = [(a, True) for a in asks]
+    # a told problem is the question when nothing is asked, context beside real questions
+    units += [(s, not asks) for s in statements if not any(s in a for a in asks)]
+    if not units and text.strip():
+        units = [(text.strip(), True)]  # nothing recognisable: the whole text is the question
     return units[:MAX_UNITS]
 
 
@@ -125,21 +107,53 @@ class Suggestion:
 
 
 @dataclass
+class Unit:
+    """One part of the message and what its search found."""
+
+    text: str
+    asks: bool  # a question or request; False: it only tells ("my card was declined.")
+    result: SearchResult = field(repr=False)
+    search_id: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.result.answered
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "kind": "question" if self.asks else "context",
+            "answered": self.answered,
+            "search_id": self.search_id,
+        }
+
+
+@dataclass
 class SuggestResult:
     lang: str | None
     cleaned: str
     questions: list[str]
     suggestions: list[Suggestion]
     note: str | None = None
-    searches: list[tuple[str, SearchResult]] = field(default_factory=list, repr=False)
+    units: list[Unit] = field(default_factory=list)
+    draft: Draft | None = None
+    fallbacks: list[tuple[str, str, str]] = field(default_factory=list)  # unit, asked, got
+    message_id: str | None = None
+
+    @property
+    def searches(self) -> list[tuple[str, SearchResult]]:
+        return [(u.text, u.result) for u in self.units]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "lang": self.lang,
             "cleaned": self.cleaned,
             "questions": self.questions,
+            "units": [u.to_dict() for u in self.units],
             "note": self.note,
             "suggestions": [s.to_dict() for s in self.suggestions],
+            "draft": self.draft.to_dict() if self.draft else None,
+            "message_id": self.message_id,
         }
 
 
@@ -162,18 +176,6 @@ def section_html(index: SearchIndex, lang: str, slug: str, section_id: str | Non
     return html[body_start : end.start() if end else len(html)]
 
 
-_MORE = {"hr": "Više o tome", "en": "More details"}
-
-
-def _replies(title: str, section: str | None, text: str, url: str, lang: str) -> tuple[str, str]:
-    more = _MORE.get(lang, _MORE["en"])
-    plain = f"{text.strip()}\n\n{more}: {url}"
-    heading = f"**{section}**\n\n" if section else ""
-    label = f"{title} › {section}" if section else title
-    markdown = f"{heading}{text.strip()}\n\n[{label}]({url})"
-    return plain, markdown
-
-
 def _fit(text: str, max_chars: int) -> str:
     """A run-on paragraph without full stops is still a question: search its first
     ``max_chars`` characters (cut at a word) instead of refusing it as too long."""
@@ -194,23 +196,26 @@ def suggest(
     limit: int = MAX_SUGGESTIONS,
 ) -> SuggestResult:
     index = searcher.index
+    if lang is not None and lang not in index.languages:
+        raise unknown_language(lang, index.languages)
     cleaned = clean_message(message, order_pattern)
     if lang is None:
         lang = language.detect(cleaned, index.languages) if cleaned else None
-    units = question_units(cleaned)
     best: dict[tuple[str, str, str | None], Suggestion] = {}
     per_unit: list[list[Suggestion]] = []
-    searches: list[tuple[str, SearchResult]] = []
+    units: list[Unit] = []
     notes: list[str] = []
-    for unit in units:
-        words = _PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
+    fallbacks: list[tuple[str, str, str]] = []
+    for unit, asks in split_units(cleaned):
+        words = PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
         words = _fit(words, searcher.max_query_chars)
         try:
             result = searcher.search(words, limit=5, prefer=lang)
         except QueryError:  # nothing searchable left in this unit (only placeholders)
             continue
-        searches.append((unit, result))
+        units.append(Unit(unit, asks, result))
         if result.fallback_from:
+            fallbacks.append((unit, result.fallback_from, result.lang or ""))
             notes.append(
                 f"No {result.fallback_from} article answers “{unit[:60]}”; "
                 f"offering the {result.lang} one."
@@ -219,7 +224,7 @@ def suggest(
         for hit in result.hits[:3]:
             text = index.section_text(hit.lang, hit.slug, hit.section_id)
             url = base_url.rstrip("/") + hit.url
-            plain, markdown = _replies(hit.title, hit.section, text, url, hit.lang)
+            plain, markdown = replies(hit.title, hit.section, text, url, hit.lang)
             suggestion = Suggestion(
                 lang=hit.lang,
                 slug=hit.slug,
@@ -252,4 +257,31 @@ def suggest(
         if suggestion not in chosen:
             chosen.append(suggestion)
     chosen = chosen[:limit]
-    return SuggestResult(lang, cleaned, units, chosen, " ".join(notes) or None, searches)
+    draft = None
+    if lang is not None and units:
+        draft = compose_draft(lang, _draft_answers(units, per_unit, lang))
+    return SuggestResult(
+        lang,
+        cleaned,
+        [u.text for u in units],
+        chosen,
+        " ".join(notes) or None,
+        units,
+        draft,
+        fallbacks,
+    )
+
+
+def _draft_answers(units: list[Unit], per_unit: list[list[Suggestion]], lang: str) -> list[Answer]:
+    """Each question's best section if its search cleared the threshold in the message's
+    language; a told problem joins in only when it is the whole message."""
+    asking = [i for i, u in enumerate(units) if u.asks] or list(range(len(units)))
+    answers = []
+    for i in asking:
+        unit, found = units[i], per_unit[i]
+        top = found[0] if found else None
+        if top is None or not unit.answered or top.lang != lang:
+            answers.append(Answer(unit.text))
+        else:
+            answers.append(Answer(unit.text, top.lang, top.slug, top.section_id, top.text, top.url))
+    return answers

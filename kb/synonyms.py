@@ -14,7 +14,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 from kb import schema
-from kb.events import EventStore, now
+from kb.events import CUSTOMER_SOURCES, EventStore, now
 from kb.gaps import REFORMULATION_WINDOW
 from kb.language import STOPWORDS
 from kb.text import fold_diacritics
@@ -41,7 +41,8 @@ def suggest(store: EventStore, since_days: int = 90, max_words: int = 3) -> list
     clicked = {r["search_id"] for r in store.rows(schema.clicks, since) if r["search_id"]}
     by_session: dict[str, list[dict[str, object]]] = {}
     for row in store.rows(schema.searches, since):
-        by_session.setdefault(str(row["session_id"]), []).append(row)
+        if row["source"] in CUSTOMER_SOURCES:  # a message's questions are no reformulations
+            by_session.setdefault(str(row["session_id"]), []).append(row)
     counts: Counter[tuple[str, str, str]] = Counter()
     examples: dict[tuple[str, str, str], tuple[str, str]] = {}
     for rows in by_session.values():

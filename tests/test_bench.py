@@ -26,3 +26,7 @@ def test_bench_smoke(
     assert metrics[("throughput", "req/s, 50% repeats")]["value"] > 0
     assert metrics[("server", "RSS after loading the index")]["value"] > 0
     assert any(r["metric"] == "HNSW recall@10 vs exact" for r in rows)
+    writers = {r["metric"]: r["value"] for r in rows if r["group"].startswith("writers (demo")}
+    assert 0 < writers["save -> shown on its page, median"] < 20
+    assert 0 < writers["save -> found by search, median"] < 20
+    assert writers["kb check (warm cache)"] > 0

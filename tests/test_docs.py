@@ -1,5 +1,10 @@
 """The README documents every setting and command, and the CI runs the README's test command."""
 
+import os
+import re
+import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 from kb.cli import app
@@ -27,3 +32,44 @@ def test_every_command_is_in_the_readme() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in README
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _writing_commands() -> list[str]:
+    """The shell lines of the README's "Writing articles" section, as a writer copies them."""
+    section = README.split("\n## Writing articles", 1)[1]
+    section = re.split(r"\n## (?!A section)", section, maxsplit=1)[0]  # its example has an H2
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    return [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()]
+
+
+def test_the_readme_writing_commands_work_as_written_on_a_fresh_copy(
+    tmp_path: Path, demo_settings: Settings, demo_build: object, onnx_cache: Path
+) -> None:
+    """Every command of the writing section, run in a fresh copy of the repository's
+    content with the installed .venv (only `make install`, done, and `make write`, a
+    server that runs until stopped, are left out)."""
+    commands = _writing_commands()
+    assert ".venv/bin/kb check" in commands and "make check" in commands
+    for name in ("articles", "kb.toml", "Makefile", "pyproject.toml"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy2(source, tmp_path / name)  # keeps the mtime: `make` sees it installed
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    # sections the demo index already embedded are reused, as on a writer's machine
+    shutil.copytree(demo_settings.index_dir / "cache", tmp_path / "var" / "index" / "cache")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env["KB_MODEL_CACHE_DIR"] = str(onnx_cache)
+    ran = []
+    for command in commands:
+        if command in ("make install", "make write"):
+            continue
+        result = subprocess.run(
+            shlex.split(command), cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+        ran.append(command)
+    assert len(ran) >= 4
+    assert (tmp_path / "articles/hr/dostava/promjena-adrese-dostave.md").is_file()
+    assert (tmp_path / "var/index/CURRENT").is_file()

@@ -9,31 +9,31 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from markupsafe import Markup
 
 from kb import analytics, schema
 from kb.events import now
-from kb.gaps import GapTopic, gap_report, to_csv
+from kb.gaps import GapReport, gap_report, to_csv
 from web.charts import bars, sparkline
+from web.pages import article_body
 from web.rendering import render
 from web.security import (
     ADMIN_COOKIE,
-    ADMIN_MAX_AGE,
     check_csrf,
     csrf_token,
+    login_response,
     require_admin,
-    role_cookie,
+    safe_next,
     token_role,
 )
+from web.validation import check_lang
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Days = Annotated[int, Query(ge=1, le=3650)]
-Lang = Annotated[str | None, Query(max_length=8, pattern="^[a-z]{0,3}$")]
+Lang = Annotated[str | None, Query(max_length=8)]  # checked by web.validation: 422 + list
 
 
 def _safe_next(target: str) -> str:
-    ok = target.startswith(("/admin", "/agent")) and "//" not in target and "\\" not in target
-    return target if ok else "/admin"
+    return safe_next(target, "/admin")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -73,17 +73,7 @@ def login(
     target = _safe_next(next)
     if role == "agent" and not target.startswith("/agent"):
         target = "/agent"
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        ADMIN_COOKIE,
-        role_cookie(request, role),
-        max_age=ADMIN_MAX_AGE,
-        httponly=True,
-        samesite="strict",
-        path="/",
-        secure=request.url.scheme == "https",
-    )
-    return response
+    return login_response(request, role, target)
 
 
 @router.post("/logout")
@@ -99,11 +89,14 @@ TableName = Annotated[str, Query(max_length=40, pattern="^[a-z_]+$")]
 
 def _stats(request: Request, days: int, lang: str | None) -> analytics.Stats:
     state = request.app.state.kb
+    lang = check_lang(request, lang)
     if state.events is None:
         return analytics.Stats(days=days, lang=lang, since=now())
     state.events.flush(2.0)
-    stats = analytics.compute(state.events, state.index, days=days, lang=lang or None)
-    stats.tables["gaps"] = analytics.gap_table(_topics(request, days, lang))
+    stats = analytics.compute(state.events, state.index, days=days, lang=lang)
+    report = _report(request, days, lang)
+    stats.tables["gaps"] = analytics.gap_table(report)
+    stats.gap_garbage = report.garbage_count
     return stats
 
 
@@ -141,36 +134,36 @@ def stats_csv(request: Request, table: TableName, days: Days = 30, lang: Lang = 
     )
 
 
-def _topics(request: Request, days: int, lang: str | None) -> list[GapTopic]:
+def _report(request: Request, days: int, lang: str | None) -> GapReport:
     state = request.app.state.kb
+    lang = check_lang(request, lang)
     if state.events is None:
-        return []
+        return GapReport([])
     state.events.flush(2.0)
-    return gap_report(
-        state.events, state.embedder, state.searcher, since_days=days, lang=lang or None
-    )
+    return gap_report(state.events, state.embedder, state.searcher, since_days=days, lang=lang)
 
 
 @router.get("/gaps", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
 def gaps(request: Request, days: Days = 30, lang: Lang = None, format: str = "html") -> Response:
-    topics = _topics(request, days, lang)
+    report = _report(request, days, lang)
     if format == "csv":
         return PlainTextResponse(
-            to_csv(topics),
+            to_csv(report.topics),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="gaps-{days}d.csv"'},
         )
     if format == "json":
         return Response(
-            json.dumps([t.to_dict() for t in topics], ensure_ascii=False, default=str),
+            json.dumps(report.to_dict(), ensure_ascii=False, default=str),
             media_type="application/json",
         )
-    rows = [{"topic": t, "spark": sparkline(t.trend)} for t in topics]
+    rows = [{"topic": t, "spark": sparkline(t.trend)} for t in report.topics]
     return render(
         request,
         "admin/gaps.html",
         "en",
         rows=rows,
+        report=report,
         days=days,
         lang_filter=lang or "",
         csrf=csrf_token(request),
@@ -185,7 +178,8 @@ def gap_draft(
     lang: Lang = None,
     download: bool = False,
 ) -> Response:
-    for topic in _topics(request, days, lang):
+    report = _report(request, days, lang)
+    for topic in report.topics + report.answered:
         if topic.id == id:
             if download:
                 return PlainTextResponse(
@@ -209,6 +203,7 @@ def gap_draft(
 @router.get("/articles", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
 def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
     state = request.app.state.kb
+    lang = check_lang(request, lang)
     since = now() - timedelta(days=days)
     stats: dict[tuple[str, str], dict[str, Any]] = defaultdict(
         lambda: {
@@ -233,8 +228,14 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
                 if click["search_id"] in searches:
                     entry["queries"][searches[click["search_id"]]["query"]] += 1
         for copy in state.events.rows(schema.copies, since):
-            entry = stats[(copy["lang"], copy["slug"])]
-            entry["copies"][copy["section_id"] or ""] += 1
+            # a draft is one copy that reused several sections: each counts as reused
+            used = json.loads(copy["sections"] or "[]") or [
+                f"{copy['lang']}/{copy['slug']}#{copy['section_id'] or ''}"
+            ]
+            for key in used:
+                key_lang, rest = key.split("/", 1)
+                key_slug, _, key_section = rest.partition("#")
+                stats[(key_lang, key_slug)]["copies"][key_section] += 1
         for vote in state.events.rows(schema.votes, since):
             entry = stats[(vote["lang"], vote["slug"])]
             entry["yes" if vote["helpful"] else "no"] += 1
@@ -287,7 +288,7 @@ def preview(request: Request, lang: str, slug: str) -> Response:
         "article.html",
         lang,
         article=article,
-        body=Markup(article.html),  # rendered by kb.markdown with raw HTML disabled
+        body=article_body(article.html, lang),  # as readers see it
         related=[],
         translations=[],
         category_names=request.app.state.kb.category_names(lang),

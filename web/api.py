@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from kb.search import Hit
 from web.ratelimit import limiter
 from web.security import session_id
+from web.validation import check_lang
 
 router = APIRouter()
 
@@ -33,15 +34,19 @@ class SearchResponse(BaseModel):
 )
 def api_search(
     request: Request,
-    q: Annotated[str, Query(description="The question, in plain words.", max_length=2000)],
-    lang: Annotated[str | None, Query(description="Language: hr, en, ...", max_length=8)] = None,
+    q: Annotated[
+        str, Query(description="The question, in plain words (at most KB_MAX_QUERY_CHARS).")
+    ],
+    lang: Annotated[
+        str | None, Query(description="Language: hr, en, ... (422 with the list if unknown).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Number of results.")] = 10,
 ) -> Response:
     """Hybrid search: best section per article, best first; `answered` is false when no
     result clears the confidence threshold (results are then only 'maybe related')."""
     state = request.app.state.kb
     started = time.perf_counter()
-    result = state.searcher.search(q, lang or None, limit)
+    result = state.searcher.search(q, check_lang(request, lang), limit)
     latency = (time.perf_counter() - started) * 1000
     state.log_search(session_id(request), result, "api", latency)
     # the body as the search cached it: no per-request validation and encoding (the

@@ -28,9 +28,9 @@ from kb.logs import configure_logging
 from kb.ratelimit import RateLimiter, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
-from web import admin, agent, api, contact, pages
+from web import admin, agent, api, contact, pages, results
+from web.errors import query_error_key, render_error
 from web.metrics import Metrics, MetricsMiddleware
-from web.rendering import render_error
 from web.security import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -160,7 +160,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(agent.router)
+    app.include_router(agent.login_router)
     app.include_router(contact.router)
+    app.include_router(results.router)
     app.include_router(pages.router)
 
     def wants_json(request: Request) -> bool:
@@ -169,10 +171,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @app.exception_handler(QueryError)
     def query_error(request: Request, exc: QueryError) -> Response:
-        status = 413 if "too long" in str(exc) else 422
+        # what the request says is wrong (empty, too long, unknown language): 422 on
+        # every route (web.validation); 413 is only for a body too large to read
         if wants_json(request):
-            return JSONResponse({"detail": str(exc)}, status_code=status)
-        return render_error(request, status, str(exc))
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        max_chars = request.app.state.kb.settings.max_query_chars
+        return render_error(request, 422, str(exc), query_error_key(str(exc)), max=max_chars)
 
     @app.exception_handler(KBError)
     def kb_error(request: Request, exc: KBError) -> Response:
@@ -188,6 +192,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         )
         if wants_json(request):
             return JSONResponse({"detail": problems}, status_code=422)
+        too_long = any(
+            err["type"] == "string_too_long" and err["loc"][-1] == "q" for err in exc.errors()
+        )
+        if too_long:  # a query past even the route's limit: say so, not pydantic's words
+            max_chars = request.app.state.kb.settings.max_query_chars
+            return render_error(request, 422, problems, "error.query_too_long", max=max_chars)
         return render_error(request, 422, problems)
 
     @app.exception_handler(StarletteHTTPException)
@@ -201,9 +211,15 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )
-        page = render_error(request, exc.status_code, str(exc.detail))
-        page.headers.update(getattr(exc, "headers", None) or {})  # Retry-After, WWW-Authenticate
-        return page
+        # Retry-After, WWW-Authenticate go on the page too
+        return render_error(
+            request,
+            exc.status_code,
+            str(exc.detail),
+            getattr(exc, "key", None),
+            getattr(exc, "headers", None),
+            **getattr(exc, "params", {}),
+        )
 
     @app.exception_handler(SQLAlchemyError)
     def event_store_down(request: Request, exc: SQLAlchemyError) -> Response:
@@ -215,16 +231,17 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         )
         if wants_json(request):
             return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
-        page = render_error(request, 503, message)
-        page.headers["Retry-After"] = "30"
-        return page
+        return render_error(request, 503, message, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
         if wants_json(request):
             response: Response = JSONResponse({"detail": "internal error"}, status_code=500)
         else:
-            response = HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
+            try:  # the visitor's language if the templates still render
+                response = render_error(request, 500, "internal error")
+            except Exception:
+                response = HTMLResponse("<h1>Something went wrong</h1>", status_code=500)
         return add_security_headers(response, request.url.path)
 
     return app

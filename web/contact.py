@@ -8,13 +8,16 @@ import time
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.errors import QueryError
-from web.pages import known_lang, tracked_hits
+from web.errors import VisitorError
+from web.i18n import message
+from web.pages import known_lang
 from web.ratelimit import limiter
 from web.rendering import render
+from web.results import shown_hits, tracked_hits
 from web.security import session_id
 
 router = APIRouter(include_in_schema=False)
@@ -53,7 +56,9 @@ def contact(request: Request, lang: str, q: Message = "") -> Response:
         if result is not None:
             latency = (time.perf_counter() - started) * 1000
             search_id = state.log_search(session_id(request), result, "contact", latency)
-            hits = tracked_hits(result, search_id)
+            # only articles with some evidence: a visitor who came to write to us
+            # should not wade through a ranked list of everything
+            hits = tracked_hits(shown_hits(result, limit=3), search_id)
     return render(
         request,
         "contact.html",
@@ -62,6 +67,11 @@ def contact(request: Request, lang: str, q: Message = "") -> Response:
         hits=hits,
         channels=channels(request, lang, q),
         alternates={o: f"/{o}/contact" for o in state.index.languages if o != lang},
+        switch={
+            o: f"/{o}/contact" + (f"?{urlencode({'q': q})}" if q else "")
+            for o in state.index.languages
+            if o != lang
+        },
     )
 
 
@@ -77,13 +87,13 @@ def go(
     lang = known_lang(request, lang)
     target = {c["name"]: c["value"] for c in channels(request, lang, q)}.get(channel)
     if target is None:
-        raise HTTPException(404, f"the '{channel}' channel is not offered")
+        raise VisitorError(404, f"the '{channel}' channel is not offered", "error.not_found_text")
     if state.events is not None:
         state.events.record_contact(
             session_id=session_id(request), lang=lang, channel=channel, query=q or None
         )
     if channel == "email":
-        subject = "Pomoć" if lang == "hr" else "Help request"
+        subject = message(lang, "contact.email_subject")
         url = f"mailto:{target}?subject={quote(subject)}&body={quote(q)}"
     elif channel == "phone":
         url = "tel:" + "".join(ch for ch in target if ch.isdigit() or ch == "+")

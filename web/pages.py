@@ -1,37 +1,44 @@
-"""Server-rendered pages: home, categories, articles with feedback, search results."""
+"""Server-rendered pages: home, categories, articles with feedback, and what browsers
+and crawlers ask for around them (sitemap, OpenSearch, the brand stylesheet, the widget).
+The results page is ``web.results``."""
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
-import time
+from functools import cache
 from html import escape
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from kb.errors import QueryError
 from kb.events import VOTE_REASONS
-from kb.search import SearchResult
+from kb.index import ArticleEntry
+from kb.links import asset_file
+from web.errors import VisitorError
+from web.i18n import catalogue, catalogue_languages, message
 from web.ratelimit import limiter
-from web.rendering import page_lang, render
+from web.rendering import brand, page_lang, render
 from web.security import check_csrf, csrf_token, session_id
-from web.structured import faq_jsonld
+from web.structured import article_jsonld, website_jsonld
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
-ASSET_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_COMMENT = 1000
+# pages a visitor may type without the language (/contact): sent on in their language
+LANGUAGE_PAGES = ("contact",)
+# other top-level routes reached with a trailing slash (/admin/): sent to the route
+TOP_LEVEL = ("admin", "agent", "search", "docs", "healthz", "readyz", "metrics")
 
 
 def known_lang(request: Request, lang: str) -> str:
     if lang not in request.app.state.kb.index.languages:
-        raise HTTPException(404, f"no articles in language '{lang}'")
+        raise VisitorError(404, f"no articles in language '{lang}'", "error.not_found_text")
     return lang
 
 
@@ -44,33 +51,35 @@ def _base_url(request: Request) -> str:
     return (request.app.state.kb.settings.public_url or str(request.base_url)).rstrip("/")
 
 
-def tracked_hits(result: SearchResult, search_id: str) -> list[dict[str, object]]:
-    """Hits for a template, linked through the click log (search id and position)."""
-    hits = []
-    for position, hit in enumerate(result.hits, 1):
-        base, _, anchor = hit.url.partition("#")
-        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
-        hits.append(
-            {
-                **hit.to_dict(),
-                "href": tracked,
-                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
-            }
-        )
-    return hits
-
-
 @router.get("/")
 def root(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/{page_lang(request)}/", status_code=307)
 
 
+@cache
+def _widget_source() -> str:
+    """widget.js with its strings from the catalogues (one localisation layer)."""
+    texts = {lang: catalogue(lang)["widget"] for lang in catalogue_languages()}
+    source = (STATIC / "widget.js").read_text(encoding="utf-8")
+    return source.replace("/*TEXTS*/{}", json.dumps(texts, ensure_ascii=False), 1)
+
+
 @router.get("/widget.js")
-def widget() -> FileResponse:
+def widget() -> Response:
     """The embeddable search widget; see the comment at the top of the file."""
-    return FileResponse(
-        STATIC / "widget.js",
+    return Response(
+        _widget_source(),
         media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get("/brand.css")
+def brand_css(request: Request) -> Response:
+    """The accent colour as CSS custom properties (``KB_ACCENT_COLOR``)."""
+    return Response(
+        brand(request).css(),
+        media_type="text/css",
         headers={"Cache-Control": "public, max-age=3600"},
     )
 
@@ -80,65 +89,15 @@ def favicon() -> RedirectResponse:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-@router.get("/search", response_class=HTMLResponse, dependencies=[Depends(limiter("search"))])
-def search_page(
-    request: Request,
-    q: Annotated[str, Query(max_length=2000)] = "",
-    lang: Annotated[str | None, Query(max_length=8)] = None,
-    hl: Annotated[str | None, Query(max_length=8)] = None,
-) -> Response:
-    """`lang` restricts results to one language; `hl` is the page's language, used when
-    the query itself does not tell which language it is in."""
-    state = request.app.state.kb
-    ui_lang = page_lang(request, lang or hl)
-    if not q.strip():
-        return RedirectResponse(f"/{ui_lang}/", status_code=303)
-    started = time.perf_counter()
-    try:
-        result = state.searcher.search(q, lang or None, prefer=hl or ui_lang)
-    except QueryError as exc:
-        return render(
-            request,
-            "search.html",
-            ui_lang,
-            status_code=422,
-            query=q,
-            error=str(exc),
-            result=None,
-            hits=[],
-        )
-    latency = (time.perf_counter() - started) * 1000
-    search_id = state.log_search(session_id(request), result, "page", latency)
-    if not lang and result.lang and not result.fallback_from:
-        ui_lang = result.lang
-    hits = tracked_hits(result, search_id)
-    others = [code for code in state.index.languages if code != ui_lang]
-    return render(
-        request,
-        "search.html",
-        ui_lang,
-        query=q,
-        result=result,
-        hits=hits,
-        error=None,
-        alternates={code: f"/search?{urlencode({'q': q, 'lang': code})}" for code in others},
-    )
-
-
 @router.get("/assets/{path:path}")
 def asset(request: Request, path: str) -> FileResponse:
     """Images referenced by articles, served from the articles folder (images only)."""
-    root = request.app.state.kb.settings.articles_dir.resolve()
-    target = (root / path).resolve()
-    if (
-        not target.is_relative_to(root)
-        or target.suffix.lower() not in ASSET_TYPES
-        or not target.is_file()
-    ):
-        raise HTTPException(404, "no such image")
+    target = asset_file(request.app.state.kb.settings.articles_dir, path)
+    if target is None:  # `kb check` reports exactly these: kb.links.resolve asks the same
+        raise VisitorError(404, "no such image", "error.not_found_text")
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(
-        Path(target),
+        target,
         media_type=media_type,
         headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
     )
@@ -181,11 +140,20 @@ def robots(request: Request) -> Response:
 def opensearch(request: Request) -> Response:
     """Lets browsers add the help center as a search engine."""
     base = _base_url(request)
+    lang = page_lang(request)
+    site = brand(request)
+    short = (site.name or message(lang, "help_center"))[:16]  # the spec's limit
+    image = site.logo or "/static/favicon.svg"
+    image = image if image.startswith(("http://", "https://")) else base + image
+    image_type = mimetypes.guess_type(image.split("?")[0])[0] or "image/png"
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">'
-        "<ShortName>Bura Help</ShortName><Description>Search the help center</Description>"
-        "<InputEncoding>UTF-8</InputEncoding>"
+        f"<ShortName>{escape(short)}</ShortName>"
+        f"<Description>{escape(message(lang, 'search_label'))}: "
+        f"{escape(site.title(lang))}</Description>"
+        f"<Language>{escape(lang)}</Language><InputEncoding>UTF-8</InputEncoding>"
+        f'<Image type="{escape(image_type)}">{escape(image)}</Image>'
         f'<Url type="text/html" template="{escape(base)}/search?q={{searchTerms}}"/>'
         "</OpenSearchDescription>\n"
     )
@@ -195,7 +163,12 @@ def opensearch(request: Request) -> Response:
 @router.get("/{lang}/", response_class=HTMLResponse)
 def home(request: Request, lang: str) -> Response:
     state = request.app.state.kb
+    if lang not in state.index.languages and lang in TOP_LEVEL:
+        return RedirectResponse(f"/{lang}", status_code=307)  # /admin/ -> /admin
+    if lang not in state.index.languages and lang in LANGUAGE_PAGES:
+        return RedirectResponse(f"/{page_lang(request)}/{lang}", status_code=307)
     lang = known_lang(request, lang)
+    base = _base_url(request)
     return render(
         request,
         "home.html",
@@ -204,12 +177,18 @@ def home(request: Request, lang: str) -> Response:
         category_names=state.category_names(lang),
         popular=state.popular(lang),
         alternates={other: f"/{other}/" for other in state.index.languages if other != lang},
-        canonical=f"{_base_url(request)}/{lang}/",
+        canonical=f"{base}/{lang}/",
+        jsonld=website_jsonld(brand(request), lang, base),
     )
 
 
 @router.get("/{lang}")
-def home_no_slash(lang: str) -> RedirectResponse:
+def home_no_slash(request: Request, lang: str) -> RedirectResponse:
+    """``/hr`` is the Croatian home; ``/contact`` the contact page in the visitor's
+    language; anything else is not a page (a 404 in the visitor's language)."""
+    if lang in LANGUAGE_PAGES:
+        return RedirectResponse(f"/{page_lang(request)}/{lang}", status_code=307)
+    known_lang(request, lang)
     return RedirectResponse(f"/{lang}/", status_code=307)
 
 
@@ -219,7 +198,13 @@ def category_page(request: Request, lang: str, category: str) -> Response:
     lang = known_lang(request, lang)
     articles = state.by_category.get(lang, {}).get(category)
     if not articles:
-        raise HTTPException(404, f"no category '{category}'")
+        raise VisitorError(404, f"no category '{category}'", "error.category_not_found")
+    base = _base_url(request)
+    alternates = {
+        other: f"/{other}/categories/{equivalent}"
+        for other, equivalent in state.category_translations(lang, category).items()
+    }
+    switch = {o: f"/{o}/" for o in state.index.languages if o != lang} | alternates
     return render(
         request,
         "category.html",
@@ -227,7 +212,9 @@ def category_page(request: Request, lang: str, category: str) -> Response:
         category=category,
         articles=articles,
         category_names=state.category_names(lang),
-        canonical=f"{_base_url(request)}/{lang}/categories/{category}",
+        canonical=f"{base}/{lang}/categories/{category}",
+        alternates=alternates,
+        switch=switch,
     )
 
 
@@ -244,7 +231,10 @@ def article_page(
     lang = known_lang(request, lang)
     article = state.index.article(lang, slug)
     if article is None:
-        raise HTTPException(404, f"no article '{slug}'")
+        elsewhere = _in_another_language(request, lang, slug)
+        if elsewhere is not None:  # /en/articles/<croatian slug>: the English translation
+            return RedirectResponse(elsewhere.url, status_code=301)
+        raise VisitorError(404, f"no article '{slug}'", "error.article_not_found")
     search_id = _search_id(s)
     if state.events is not None:
         state.events.record_click(
@@ -257,26 +247,52 @@ def article_page(
     related = [a for r in article.related if (a := state.index.article(lang, r))]
     translations = state.translations(article)
     alternates = {t.lang: t.url for t in translations}
-    for other in state.index.languages:
-        if other != lang:
-            alternates.setdefault(other, f"/{other}/")
+    switch = {o: f"/{o}/" for o in state.index.languages if o != lang} | alternates
+    base = _base_url(request)
     return render(
         request,
         "article.html",
         lang,
         article=article,
-        body=Markup(article.html),  # rendered by kb.markdown with raw HTML disabled
+        body=article_body(article.html, lang),
         related=related,
         translations=translations,
         category_names=state.category_names(lang),
         alternates=alternates,
+        switch=switch,
         search_id=search_id or "",
         csrf=csrf_token(request),
         voted=voted,
         reasons=VOTE_REASONS,
-        canonical=_base_url(request) + article.url,
-        jsonld=faq_jsonld(article, state.index, _base_url(request)),
+        canonical=base + article.url,
+        jsonld=article_jsonld(article, state.index, brand(request), base),
     )
+
+
+def _in_another_language(request: Request, lang: str, slug: str) -> ArticleEntry | None:
+    """The article a slug of another language names, in ``lang`` if it is translated."""
+    state = request.app.state.kb
+    for other in state.index.languages:
+        found = state.index.article(other, slug) if other != lang else None
+        if found is not None:
+            translated = [t for t in state.translations(found) if t.lang == lang]
+            return translated[0] if translated else found
+    return None
+
+
+def article_body(html: str, lang: str) -> Markup:
+    """The article's HTML (rendered by kb.markdown with raw HTML disabled, so trusted)
+    with the visitor's words on its controls: wide tables scroll in a box of their own
+    that keyboards can reach, and heading anchors get a name."""
+    table = escape(message(lang, "article.table"))
+    link = escape(message(lang, "article.section_link"))
+    html = html.replace(
+        "<table>",
+        f'<div class="table-scroll" role="region" tabindex="0" aria-label="{table}"><table>',
+    )
+    html = html.replace("</table>", "</table></div>")
+    html = html.replace(' aria-label="#">#</a>', f' aria-label="{link}">#</a>')
+    return Markup(html)  # trusted: see above
 
 
 @router.post("/{lang}/articles/{slug}/feedback", dependencies=[Depends(limiter("feedback"))])
@@ -294,7 +310,7 @@ def feedback(
     state = request.app.state.kb
     lang = known_lang(request, lang)
     if state.index.article(lang, slug) is None:
-        raise HTTPException(404, f"no article '{slug}'")
+        raise VisitorError(404, f"no article '{slug}'", "error.article_not_found")
     check_csrf(request, csrf)
     if state.events is not None:
         state.events.record_vote(

@@ -1,4 +1,8 @@
-"""Jinja2 rendering with autoescape; trusted HTML arrives pre-wrapped as Markup."""
+"""Jinja2 rendering with autoescape; trusted HTML arrives pre-wrapped as Markup.
+
+Every page gets the visitor's catalogue (``t``), a locale formatter (``fmt``), the brand
+and the language switch, so templates never build text or links of their own.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,20 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from web.i18n import LANGUAGE_NAMES, category_title, strings
+from kb.plurals import count
+from web.branding import Brand
+from web.i18n import LANGUAGE_NAMES, Formatter, category_title, strings
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["language_names"] = LANGUAGE_NAMES
 templates.env.globals["category_title"] = category_title
+templates.env.globals["count"] = count  # "1 search", "2 pretrage": plurals per language
+STAFF_PATHS = ("/admin", "/agent")
 
 
 def page_lang(request: Request, wanted: str | None = None) -> str:
-    """The UI language: the one asked for if the help center has it, else the default."""
+    """The UI language: the one asked for if the help center has it, else the browser's,
+    else the default."""
     state = getattr(request.app.state, "kb", None)
     languages = state.index.languages if state else ()
     if wanted and wanted in languages:
@@ -33,25 +42,58 @@ def page_lang(request: Request, wanted: str | None = None) -> str:
     return languages[0]
 
 
+def requested_lang(request: Request) -> str:
+    """The page language an error page should speak: the one in the path or the query
+    (``/hr/...``, ``?hl=hr``), else the browser's."""
+    first = request.url.path.strip("/").split("/")[0]
+    for wanted in (
+        request.path_params.get("lang"),
+        request.query_params.get("hl"),
+        request.query_params.get("lang"),
+        first,
+    ):
+        lang = page_lang(request, wanted)
+        if wanted and lang == wanted:
+            return lang
+    return page_lang(request)
+
+
+def is_staff_page(request: Request) -> bool:
+    return request.url.path.startswith(STAFF_PATHS)
+
+
+def brand(request: Request) -> Brand:
+    state = getattr(request.app.state, "kb", None)
+    cached: Brand | None = getattr(request.app.state, "brand", None)
+    if cached is None and state is not None:
+        cached = request.app.state.brand = Brand.from_settings(state.settings)
+    return cached or Brand("", "", "")
+
+
 def render(
     request: Request, template: str, lang: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
+    """``alternates`` are true equivalents in other languages (hreflang links); ``switch``
+    is where the language switch goes, defaulting to them."""
     state = getattr(request.app.state, "kb", None)
     languages = state.index.languages if state else ()
+    alternates = context.pop("alternates", {})
+    switch = context.pop("switch", None) or alternates
+    site = brand(request)
     return templates.TemplateResponse(
         request,
         template,
         {
             "lang": lang,
             "t": strings(lang),
+            "fmt": Formatter(lang),
+            "brand": site,
+            "site_title": site.title(lang),
+            "staff_page": is_staff_page(request),
             "languages": languages,
-            "alternates": context.pop("alternates", {}),
+            "alternates": alternates,
+            "switch": switch,
             **context,
         },
         status_code=status_code,
     )
-
-
-def render_error(request: Request, status: int, message: str) -> HTMLResponse:
-    lang = page_lang(request, request.path_params.get("lang") or request.query_params.get("lang"))
-    return render(request, "error.html", lang, status_code=status, status=status, message=message)

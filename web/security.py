@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.settings import Settings
@@ -129,10 +129,33 @@ def is_admin(request: Request) -> bool:
     return request_role(request) == "admin"
 
 
+def safe_next(target: str, default: str = "/admin") -> str:
+    """Where a login may send the browser: only our own admin and agent pages."""
+    ok = target.startswith(("/admin", "/agent")) and "//" not in target and "\\" not in target
+    return target if ok and not target.startswith(("/admin/login", "/agent/login")) else default
+
+
+def login_response(request: Request, role: str, target: str) -> Response:
+    """The redirect after a good token, with the signed role cookie: HttpOnly,
+    SameSite=Strict, Secure over HTTPS, for both login pages alike."""
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        ADMIN_COOKIE,
+        role_cookie(request, role),
+        max_age=ADMIN_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
 def _deny(request: Request, what: str) -> HTTPException:
     if "text/html" in request.headers.get("accept", ""):
+        login = "/agent/login" if what == "agent" else "/admin/login"
         return HTTPException(
-            303, "login required", headers={"Location": f"/admin/login?next={request.url.path}"}
+            303, "login required", headers={"Location": f"{login}?next={request.url.path}"}
         )
     return HTTPException(401, f"{what} token required", headers={"WWW-Authenticate": "Bearer"})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from kb.embeddings import Embedder
@@ -12,6 +13,7 @@ from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex, current_version, named_version
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
+from kb.suggest import SuggestResult
 from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
@@ -29,6 +31,8 @@ class AppState:
         default=None, repr=False
     )
     _views: tuple[float, dict[tuple[str, str], int]] | None = field(default=None, repr=False)
+    # the poller and `kb serve --reload-content`'s builder both swap: one load at a time
+    _reload: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reload_if_changed(self) -> bool:
         """Swap to a newer published index version, if there is one.
@@ -37,6 +41,10 @@ class AppState:
         one (a single reference assignment). A version that fails to load is reported on
         /healthz and the current one keeps serving.
         """
+        with self._reload:
+            return self._reload_if_changed()
+
+    def _reload_if_changed(self) -> bool:
         folder = current_version(self.settings.index_dir)
         if folder is None:
             named = named_version(self.settings.index_dir)
@@ -81,7 +89,14 @@ class AppState:
                 log.error("index watcher: %s", exc)
 
     def log_search(
-        self, session_id: str, result: SearchResult, source: str, latency_ms: float
+        self,
+        session_id: str,
+        result: SearchResult,
+        source: str,
+        latency_ms: float,
+        *,
+        message_id: str | None = None,
+        unit: str | None = None,
     ) -> str:
         """Record a search (never raises: logging must not break searching)."""
         # the asked language, also when only another language's article answered
@@ -102,7 +117,36 @@ class AppState:
             slugs=[h.slug for h in result.hits],
             latency_ms=latency_ms,
             source=source,
+            message_id=message_id,
+            unit=unit,
         )
+
+    def log_agent_message(self, session_id: str, result: SuggestResult, latency_ms: float) -> str:
+        """One pasted message is one agent event; its units are searches that point to it,
+        marked as questions or context, never a session of reformulations."""
+        message_id = new_id()
+        per_unit = latency_ms / max(1, len(result.units))
+        for unit in result.units:
+            kind = "question" if unit.asks else "context"
+            unit.search_id = self.log_search(
+                session_id, unit.result, "agent", per_unit, message_id=message_id, unit=kind
+            )
+        asking = [u for u in result.units if u.asks]
+        if self.events is not None:
+            self.events.record_agent_message(
+                session_id=session_id,
+                lang=result.lang,
+                questions=len(asking),
+                answered=sum(u.answered for u in asking),
+                units=len(result.units),
+                latency_ms=latency_ms,
+                message_id=message_id,
+            )
+        result.message_id = message_id
+        ids = {u.text: u.search_id for u in result.units}
+        for suggestion in result.suggestions:
+            suggestion.search_id = ids.get(suggestion.question)
+        return message_id
 
     @property
     def index(self) -> SearchIndex:
@@ -110,14 +154,32 @@ class AppState:
 
     @property
     def by_category(self) -> dict[str, dict[str, list[ArticleEntry]]]:
+        """Articles per language and category, categories in the order writers gave in
+        ``_categories.yml`` (then any others by name), articles by title."""
         index = self.index
         if self._categories is not None and self._categories[0] == index.version:
             return self._categories[1]
         grouped: dict[str, dict[str, list[ArticleEntry]]] = {}
         for article in sorted(index.articles.values(), key=lambda a: a.title.lower()):
             grouped.setdefault(article.lang, {}).setdefault(article.category, []).append(article)
+        for lang, categories in grouped.items():
+            order = list(self.category_names(lang))
+            ranked = sorted(
+                categories,
+                key=lambda c: (order.index(c) if c in order else len(order), c),
+            )
+            grouped[lang] = {c: categories[c] for c in ranked}
         self._categories = (index.version, grouped)
         return grouped
+
+    def category_translations(self, lang: str, category: str) -> dict[str, str]:
+        """The same topic in the other languages: where most of this category's
+        articles' translations are filed."""
+        votes: dict[str, Counter[str]] = {}
+        for article in self.by_category.get(lang, {}).get(category, []):
+            for translated in self.translations(article):
+                votes.setdefault(translated.lang, Counter())[translated.category] += 1
+        return {other: counts.most_common(1)[0][0] for other, counts in votes.items()}
 
     def category_names(self, lang: str) -> dict[str, str]:
         names: dict[str, dict[str, str]] = self.index.manifest.get("categories", {})

@@ -1,4 +1,5 @@
-"""Structured data for search engines: schema.org FAQPage for question-and-answer articles.
+"""Structured data for search engines (schema.org JSON-LD): the help center as a WebSite
+with its search, and each article as an FAQPage or a TechArticle, published by the brand.
 
 An article counts as an FAQ when at least two of its sections are headed by a question
 (ending in "?"); each such section becomes a Question with its text as the accepted
@@ -9,15 +10,73 @@ execute (the CSP needs no exception); ``<`` is escaped so no text can close the 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from markupsafe import Markup
 
 from kb.index import ArticleEntry, SearchIndex
+from web.branding import Brand
 
 MIN_QUESTIONS = 2
 
 
-def faq_jsonld(article: ArticleEntry, index: SearchIndex, base_url: str) -> Markup | None:
+def _absolute(url: str, base_url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else base_url + url
+
+
+def publisher(brand: Brand, lang: str, base_url: str) -> dict[str, Any]:
+    org: dict[str, Any] = {
+        "@type": "Organization",
+        "name": brand.name or brand.title(lang),
+        "url": f"{base_url}/",
+    }
+    if brand.logo:
+        org["logo"] = _absolute(brand.logo, base_url)
+    return org
+
+
+def website_jsonld(brand: Brand, lang: str, base_url: str) -> Markup:
+    """The home page: search engines may offer the help center's search box directly."""
+    return _script(
+        {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": brand.title(lang),
+            "inLanguage": lang,
+            "url": f"{base_url}/{lang}/",
+            "publisher": publisher(brand, lang, base_url),
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": f"{base_url}/search?hl={lang}&q={{search_term_string}}",
+                "query-input": "required name=search_term_string",
+            },
+        }
+    )
+
+
+def article_jsonld(
+    article: ArticleEntry, index: SearchIndex, brand: Brand, base_url: str
+) -> Markup:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "name": article.title,
+        "inLanguage": article.lang,
+        "url": f"{base_url}{article.url}",
+        "publisher": publisher(brand, article.lang, base_url),
+    }
+    if article.updated:
+        data["dateModified"] = article.updated
+    questions = _questions(article, index, base_url)
+    if len(questions) >= MIN_QUESTIONS:
+        data |= {"@type": "FAQPage", "mainEntity": questions}
+    else:
+        data |= {"@type": "TechArticle", "headline": article.title}
+        if article.description:
+            data["description"] = article.description
+    return _script(data)
+
+
+def _questions(article: ArticleEntry, index: SearchIndex, base_url: str) -> list[dict[str, Any]]:
     questions = []
     for _level, heading, section_id in article.toc:
         if not heading.rstrip().endswith("?"):
@@ -35,16 +94,10 @@ def faq_jsonld(article: ArticleEntry, index: SearchIndex, base_url: str) -> Mark
                     },
                 }
             )
-    if len(questions) < MIN_QUESTIONS:
-        return None
-    data = {
-        "@context": "https://schema.org",
-        "@type": "FAQPage",
-        "name": article.title,
-        "inLanguage": article.lang,
-        "url": f"{base_url}{article.url}",
-        "mainEntity": questions,
-    }
+    return questions
+
+
+def _script(data: dict[str, Any]) -> Markup:
     text = json.dumps(data, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<script type="application/ld+json">{text}</script>')

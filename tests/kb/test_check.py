@@ -104,6 +104,36 @@ def test_near_duplicates_are_flagged(tmp_path: Path, embedder: SentenceTransform
     assert len(near) == 1 and {near[0].path} <= {"en/a/returns.md", "en/a/send-back.md"}
 
 
+def test_near_duplicates_from_the_index_vectors_without_the_model(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The default (pre-commit) path: the last `kb index`'s vectors, no model loaded."""
+    from indexer.build import build_index
+    from kb.settings import Settings
+
+    root = tmp_path / "articles"
+    body = (
+        "---\ntitle: {t}\nupdated: 2026-10-01\n---\nYou can return any product within 30 "
+        "days of delivery. Print the free return label in My orders and drop the parcel "
+        "at a GLS point; the refund follows within 14 days.\n"
+    )
+    write(root, "en/a/returns.md", body.format(t="Returning a product"))
+    write(root, "en/a/send-back.md", body.format(t="How to return a product"))
+    write(
+        root,
+        "en/a/gift.md",
+        "---\ntitle: Gift cards\nupdated: 2026-10-01\n---\n"
+        "Gift cards are valid for 12 months and can be used in several purchases.\n",
+    )
+    index = tmp_path / "index"
+    build_index(Settings(articles_dir=root, index_dir=index), embedder, quiet=True)
+    near = [f for f in check_tree(root, index_dir=index) if "near-duplicate" in f.message]
+    assert len(near) == 1 and near[0].path in {"en/a/returns.md", "en/a/send-back.md"}
+    # an article changed since the index is not compared with stale vectors
+    write(root, "en/a/send-back.md", body.format(t="Sending a product back") + "\nMore.\n")
+    assert not [f for f in check_tree(root, index_dir=index) if "near-duplicate" in f.message]
+
+
 def test_cli_exit_codes_and_editor_format(tree: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     bad = runner.invoke(app, ["check", "--articles", str(tree), "--no-embeddings"])

@@ -80,3 +80,47 @@ def browser() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def branded_settings(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Settings:
+    """A small help center with its own brand (name, logo file, a light accent colour)
+    and an article that exists in Croatian only."""
+    root: Path = tmp_path_factory.mktemp("branded")
+    articles = root / "articles"
+    write(
+        articles,
+        "en/store/opening-hours.md",
+        "---\ntitle: Store opening hours\ntranslation_key: hours\nupdated: 2026-03-02\n---\n"
+        "Our stores are open Monday to Saturday from 9 to 20.\n\n"
+        "## Sunday\n\nOn Sundays every store is closed.\n",
+    )
+    write(
+        articles,
+        "hr/trgovina/radno-vrijeme.md",
+        "---\ntitle: Radno vrijeme trgovina\ntranslation_key: hours\nupdated: 2026-03-02\n---\n"
+        "Trgovine rade od ponedjeljka do subote od 9 do 20 sati.\n\n"
+        "## Nedjelja\n\nNedjeljom su sve trgovine zatvorene.\n",
+    )
+    write(
+        articles,
+        "hr/recepti/sarma.md",
+        "---\ntitle: Recept za sarmu\n---\nSarma se radi od kiselog kupusa, mljevenog mesa "
+        "i riže, a kuha se polako nekoliko sati.\n\n## Sastojci\n\n- kiseli kupus\n- meso\n",
+    )
+    write(articles, "en/_categories.yml", "store: Our stores\n")
+    write(articles, "hr/_categories.yml", "trgovina: Naše trgovine\nrecepti: Recepti\n")
+    (articles / "_assets").mkdir()
+    (articles / "_assets" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    settings = Settings(
+        articles_dir=articles,
+        index_dir=root / "index",
+        database_url=f"sqlite:///{root / 'events.sqlite3'}",
+        site_name="Acme",
+        accent_color="#FFD400",
+    )
+    report = build_index(settings, embedder, quiet=True)
+    assert report.articles == 3, report.problems
+    return settings

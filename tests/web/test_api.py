@@ -42,7 +42,7 @@ def test_malformed_requests_get_4xx_with_a_message(client: TestClient) -> None:
         ({"q": "x", "limit": "0"}, 422),
         ({"q": "x", "limit": "abc"}, 422),
         ({"q": "x", "lang": "xx"}, 422),
-        ({"q": "a" * 600}, 413),
+        ({"q": "a" * 600}, 422),  # the same fault, the same status as the results page
     ]
     for params, status in cases:
         response = client.get("/api/search", params=params)

@@ -90,6 +90,7 @@ def test_searches_answer_while_the_event_database_is_down_and_events_wait_for_it
             "votes": 1,
             "copies": 0,
             "contacts": 0,
+            "agent_messages": 0,
         }
         report = client.get("/admin/gaps", headers={"Authorization": f"Bearer {ADMIN}"})
         assert report.status_code == 200

@@ -76,14 +76,25 @@ def test_every_limit_is_a_clear_4xx_with_a_message(site: TestClient) -> None:
     feedback_csrf = csrf_for(site, "/en/articles/returns")
     agent_csrf = csrf_for(site, "/agent", AS_AGENT)
     cases = [
-        ("GET", "/api/search", {"params": {"q": "a" * 600}}, 413, "too long"),
-        ("GET", "/api/search", {"params": {"q": "a" * 3000}}, 422, "at most 2000"),
-        ("GET", "/search", {"params": {"q": "riječ " * 120}}, 422, "too long"),
+        ("GET", "/api/search", {"params": {"q": "a" * 600}}, 422, "too long"),
+        ("GET", "/api/search", {"params": {"q": "a" * 3000}}, 422, "at most 500"),
+        # public pages speak the visitor's language, not the API's developer messages
+        ("GET", "/search", {"params": {"q": "riječ " * 120, "hl": "en"}}, 422, "too long"),
+        ("GET", "/search", {"params": {"q": "riječ " * 120, "hl": "hr"}}, 422, "predugo"),
+        ("GET", "/api/search", {"params": {"q": "x", "lang": "de"}}, 422, "available: en, hr"),
+        ("GET", "/search", {"params": {"q": "x", "lang": "de"}}, 422, "available: en, hr"),
+        ("GET", "/admin", {"params": {"lang": "de"}, "headers": AS_ADMIN}, 422, "available"),
         ("GET", "/api/search", {"params": {"q": "x", "limit": "0"}}, 422, "limit"),
         ("GET", "/api/search", {"params": {"q": "x", "limit": "101"}}, 422, "limit"),
         ("GET", "/api/search", {"params": {"q": "x", "limit": "9" * 40}}, 422, "limit"),
-        ("GET", "/en/articles/returns", {"params": {"p": "0"}}, 422, "p:"),
-        ("GET", "/en/articles/returns", {"params": {"p": "-1"}}, 422, "p:"),
+        ("GET", "/en/articles/returns", {"params": {"p": "0"}}, 422, "the address or the form"),
+        (
+            "GET",
+            "/hr/articles/povrat-proizvoda",
+            {"params": {"p": "-1"}},
+            422,
+            "adresi ili obrascu",
+        ),
         ("GET", "/admin/gaps", {"params": {"days": "0"}, "headers": AS_ADMIN}, 422, "days"),
         ("GET", "/admin/gaps", {"params": {"days": "1e9"}, "headers": AS_ADMIN}, 422, "days"),
         (
@@ -91,14 +102,14 @@ def test_every_limit_is_a_clear_4xx_with_a_message(site: TestClient) -> None:
             "/en/articles/returns/feedback",
             {"data": {"helpful": "no", "csrf": feedback_csrf, "comment": "x" * 1001}},
             422,
-            "at most 1000",
+            "the address or the form",
         ),
         (
             "POST",
             "/en/articles/returns/feedback",
             {"data": {"helpful": "no", "csrf": feedback_csrf, "comment": "x" * 2_000_000}},
             413,
-            "too large",
+            "more text than we can accept",
         ),
         (
             "POST",
@@ -108,6 +119,13 @@ def test_every_limit_is_a_clear_4xx_with_a_message(site: TestClient) -> None:
             "at most 10000",
         ),
         ("POST", "/api/suggest", {"json": {"message": "x" * 20_000}, "headers": AS_AGENT}, 422, ""),
+        (
+            "POST",
+            "/api/suggest",
+            {"json": {"message": "x", "lang": "de"}, "headers": AS_AGENT},
+            422,
+            "available: en, hr",
+        ),
         (
             "POST",
             "/api/suggest",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
@@ -42,14 +44,42 @@ def test_search_page_answers_with_highlighted_snippets(client: TestClient) -> No
     assert "<mark>" in page
 
 
-def test_search_page_is_honest_when_nothing_answers(client: TestClient) -> None:
-    page = client.get("/search", params={"q": "recept za sarmu", "hl": "hr"}).text
-    assert "Nismo pronašli dobar odgovor" in page
-    assert "Možda povezano" in page
-    # not "renew my passport": e5 finds the pickup section that asks for one convincing
-    # (docs/search-quality.md, the answered decision)
-    page = client.get("/search", params={"q": "what is the capital of France", "hl": "en"}).text
-    assert "find a good answer to that" in page
+def test_no_answer_page_is_honest_and_carries_the_question_to_contact(client: TestClient) -> None:
+    for query, hl, words in (
+        ("recept za sarmu", "hr", "Nismo pronašli dobar odgovor"),
+        ("how do I renew my passport", "en", "find a good answer"),
+    ):
+        page = client.get("/search", params={"q": query, "hl": hl}).text
+        assert words in page
+        assert f'<a class="button" href="/{hl}/contact?{urlencode({"q": query})}">' in page
+        assert page.count('<li class="hit">') <= 3, "a few maybe-related items at most"
+        assert "badge-best" not in page, "no answer, no 'best answer' label"
+
+
+def test_maybe_related_items_are_only_those_with_evidence(client: TestClient) -> None:
+    """What the page lists when nothing answers is what the search found some evidence
+    for (a share of the answer threshold), never the zero-score tail of the ranking."""
+    from web.results import EVIDENCE_SHARE
+
+    searcher = client.app.state.kb.searcher
+    for query in ("what is the capital of France", "how do I renew my passport"):
+        result = searcher.search(query, "en")
+        assert not result.answered
+        page = client.get("/search", params={"q": query, "lang": "en", "hl": "en"}).text
+        listed = re.findall(r'class="hit-title" href="/en/articles/([^"?#]+)', page)
+        scores = {h.slug: h.confidence_score for h in result.hits}
+        assert len(listed) <= 3
+        assert all(scores[slug] >= result.threshold * EVIDENCE_SHARE for slug in listed)
+        assert len(listed) == sum(
+            1 for h in result.hits[:3] if h.confidence_score >= result.threshold * EVIDENCE_SHARE
+        )
+
+
+def test_an_answered_search_labels_only_its_best_answer(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "Povrat proizvoda", "hl": "hr"}).text
+    assert page.count("badge-best") == 1 and "Najbolji odgovor" in page
+    first = page.index('class="hit-title"')
+    assert page.index("badge-best") > first, "the label belongs to the first result"
 
 
 def test_script_in_a_query_comes_out_escaped(client: TestClient) -> None:
@@ -65,10 +95,17 @@ def test_unknown_pages_get_a_friendly_404(client: TestClient) -> None:
         assert "<form" in response.text and "Traceback" not in response.text
 
 
-def test_overlong_query_on_the_page_is_a_clear_error(client: TestClient) -> None:
-    response = client.get("/search", params={"q": "riječ " * 200})
+def test_overlong_query_on_the_page_is_a_clear_error_in_the_visitors_language(
+    client: TestClient,
+) -> None:
+    query = "riječ " * 110  # 659 characters, as a visitor pasted
+    response = client.get("/search", params={"q": query, "hl": "hr"})
     assert response.status_code == 422
-    assert "too long" in response.text
+    assert "Pitanje je predugo" in response.text and "too long" not in response.text
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", response.text, re.S).group(1)
+    assert "riječ riječ" not in h1, "the heading does not repeat the whole query"
+    english = client.get("/search", params={"q": "word " * 200, "hl": "en"})
+    assert english.status_code == 422 and "Your question is too long" in english.text
 
 
 def test_article_images_have_alt_text_and_are_served(client: TestClient) -> None:
@@ -127,11 +164,27 @@ def test_sitemap_robots_and_opensearch(client: TestClient) -> None:
     assert 'rel="search"' in client.get("/hr/").text
 
 
-def test_results_page_offers_the_other_language(client: TestClient) -> None:
-    page = client.get("/search", params={"q": "kako vratiti proizvod", "hl": "hr"}).text
-    assert 'href="/search?q=kako+vratiti+proizvod&amp;lang=en"' in page
-    english = client.get("/search", params={"q": "kako vratiti proizvod", "lang": "en"}).text
-    assert '<html lang="en">' in english and "/hr/articles/" not in english
+def test_language_switch_on_results_changes_the_interface_not_the_search(
+    client: TestClient,
+) -> None:
+    """Switching a Croatian question's results to English shows the same Croatian answers
+    with an English interface; it does not re-run the question against English articles
+    (which would log a gap that is not there)."""
+    from kb import schema
+
+    page = client.get("/search", params={"q": "Povrat proizvoda", "hl": "hr"}).text
+    switch = re.search(r'<a class="lang-link" href="([^"]+)" hreflang="en"', page).group(1)
+    assert switch == "/search?q=Povrat+proizvoda&amp;hl=en"
+    english = client.get(switch.replace("&amp;", "&")).text
+    assert '<html lang="en">' in english and "Results for “Povrat proizvoda”" in english
+    assert 'class="hit-title" href="/hr/articles/povrat-proizvoda' in english
+    assert "find a good answer" not in english
+    events = client.app.state.kb.events
+    events.flush()
+    asked = {r["lang"] for r in events.rows(schema.searches) if r["query"] == "Povrat proizvoda"}
+    assert asked == {"hr"}
+    strict = client.get("/search", params={"q": "kako vratiti proizvod", "lang": "en"}).text
+    assert '<html lang="en">' in strict and "/hr/articles/" not in strict
 
 
 def test_faq_articles_carry_faqpage_structured_data(client: TestClient) -> None:
@@ -168,9 +221,17 @@ def test_faq_articles_carry_faqpage_structured_data(client: TestClient) -> None:
     first = data["mainEntity"][0]["acceptedAnswer"]
     assert first["text"] and "#" in first["url"]
     assert "<" not in block  # nothing inside can close the script element
+    assert data["publisher"]["name"] == "Bura"  # the brand (kb.toml's site_name)
     contact = JsonLd()
     contact.feed(client.get("/en/articles/contact-us").text)
-    assert contact.blocks == []  # not question-and-answer: no FAQPage
+    [other] = [json.loads(b) for b in contact.blocks]
+    assert other["@type"] == "TechArticle", "not question-and-answer: no FAQPage"
+    assert other["headline"] == "Contact Bura.hr customer support"
+    home = JsonLd()
+    home.feed(client.get("/hr/").text)
+    [site] = [json.loads(b) for b in home.blocks]
+    assert site["@type"] == "WebSite" and site["name"] == "Bura – centar za pomoć"
+    assert "{search_term_string}" in site["potentialAction"]["target"]
 
 
 def test_pages_have_absolute_canonical_urls_and_results_are_not_indexed(
@@ -182,3 +243,98 @@ def test_pages_have_absolute_canonical_urls_and_results_are_not_indexed(
         assert "noindex" not in page
     results = client.get("/search", params={"q": "returns", "hl": "en"}).text
     assert '<meta name="robots" content="noindex, follow">' in results
+
+
+def test_home_lists_topics_in_the_writers_order_in_each_language(client: TestClient) -> None:
+    import yaml
+
+    from tests.conftest import ARTICLES
+
+    for lang in ("hr", "en"):
+        written = list(yaml.safe_load((ARTICLES / lang / "_categories.yml").read_text()))
+        page = client.get(f"/{lang}/").text
+        shown = re.findall(rf'<h3><a href="/{lang}/categories/([^"]+)">', page)
+        assert shown == [c for c in written if c in shown] and len(shown) >= 5
+
+
+def test_header_carries_the_brand_and_a_contact_link(client: TestClient) -> None:
+    page = client.get("/hr/articles/povrat-proizvoda").text
+    header = page[page.index('<header class="site-header">') : page.index("</header>")]
+    assert '<span class="brand-name">Bura</span>' in header
+    assert '<img class="logo-img" src="/assets/_assets/logo.svg"' in header
+    assert '<a class="header-contact" href="/hr/contact">Kontakt</a>' in header
+    assert "<title>Povrat proizvoda · Bura – centar za pomoć</title>" in page
+    assert client.get("/assets/_assets/logo.svg").status_code == 200
+
+
+def test_dates_and_quotes_follow_the_page_language(client: TestClient) -> None:
+    hr = client.get("/hr/articles/povrat-proizvoda").text
+    en = client.get("/en/articles/returns").text
+    hr_date = re.search(r'<time datetime="(\d{4})-\d\d-\d\d">([^<]+)</time>', hr)
+    en_date = re.search(r'<time datetime="(\d{4})-\d\d-\d\d">([^<]+)</time>', en)
+    assert re.fullmatch(rf"\d{{1,2}}\. [a-zčćđšž]+ {hr_date.group(1)}\.", hr_date.group(2))
+    assert re.fullmatch(rf"\d{{1,2}} [A-Z][a-z]+ {en_date.group(1)}", en_date.group(2))
+    assert "Ažurirano" in hr and "Updated" in en
+    hr_results = client.get("/search", params={"q": "dostava", "hl": "hr"}).text
+    en_results = client.get("/search", params={"q": "delivery", "hl": "en"}).text
+    assert "Rezultati za „dostava“" in hr_results
+    assert "Results for “delivery”" in en_results and "„" not in en_results
+
+
+def test_pages_that_are_not_there_are_explained_in_the_visitors_language(
+    client: TestClient,
+) -> None:
+    missing = client.get("/hr/articles/nepostoji")
+    assert missing.status_code == 404 and '<html lang="hr">' in missing.text
+    assert "Taj članak nismo pronašli" in missing.text and "no article" not in missing.text
+    english = client.get("/en/articles/does-not-exist")
+    assert english.status_code == 404 and "We couldn&#39;t find that article" in english.text
+    topic = client.get("/hr/categories/nema")
+    assert topic.status_code == 404 and "Tu temu nismo pronašli" in topic.text
+    unknown = client.get("/xx/", headers={"Accept-Language": "hr"})
+    assert unknown.status_code == 404 and "no articles in language" not in unknown.text
+    assert "Stranica nije pronađena" in unknown.text
+
+
+def test_short_addresses_lead_somewhere_sensible(client: TestClient) -> None:
+    hr = {"Accept-Language": "hr"}
+    contact = client.get("/contact", headers=hr, follow_redirects=False)
+    assert contact.status_code == 307 and contact.headers["location"] == "/hr/contact"
+    slash = client.get("/contact/", headers={"Accept-Language": "en"}, follow_redirects=False)
+    assert slash.headers["location"] == "/en/contact"
+    admin = client.get("/admin/", follow_redirects=False)
+    assert admin.status_code == 307 and admin.headers["location"] == "/admin"
+
+
+def test_an_article_address_in_the_other_language_redirects_to_the_translation(
+    client: TestClient,
+) -> None:
+    to_en = client.get("/en/articles/povrat-proizvoda", follow_redirects=False)
+    assert to_en.status_code == 301 and to_en.headers["location"] == "/en/articles/returns"
+    to_hr = client.get("/hr/articles/returns", follow_redirects=False)
+    assert to_hr.status_code == 301 and to_hr.headers["location"] == "/hr/articles/povrat-proizvoda"
+
+
+def test_category_pages_switch_to_the_same_topic_in_the_other_language(
+    client: TestClient,
+) -> None:
+    page = client.get("/hr/categories/dostava").text
+    assert '<link rel="alternate" hreflang="en" href="/en/categories/delivery">' in page
+    assert 'class="lang-link" href="/en/categories/delivery" hreflang="en"' in page
+    back = client.get("/en/categories/delivery").text
+    assert 'class="lang-link" href="/hr/categories/dostava" hreflang="hr"' in back
+
+
+def test_snippets_read_as_text_not_markdown(client: TestClient) -> None:
+    """Table rows and list items in a snippet come out as prose: no pipes, no dashes."""
+    for query, hl in (
+        ("cijene dostave paketomat BOX NOW rok", "hr"),
+        ("which countries do you deliver to Slovenia Austria", "en"),
+        ("dostava u inozemstvo Slovenija Austrija", "hr"),
+    ):
+        page = client.get("/search", params={"q": query, "hl": hl}).text
+        snippets = re.findall(r'<p class="hit-snippet"[^>]*>(.*?)</p>', page, re.S)
+        assert snippets, query
+        for snippet in snippets:
+            text = re.sub(r"<[^>]+>", "", snippet)
+            assert " | " not in text and not re.search(r"(^|\s)- \w", text), text

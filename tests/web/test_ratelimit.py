@@ -44,6 +44,12 @@ def test_search_beyond_the_budget_is_429_json_for_the_api_and_a_page_for_people(
     assert page.status_code == 429 and int(page.headers["retry-after"]) >= 1
     assert "Too many requests" in page.text and "Traceback" not in page.text
     assert "content-security-policy" in page.headers
+    wait = page.headers["retry-after"]
+    assert f"Please wait {wait} s and try again" in page.text
+    croatian = limited.get("/search", params={"q": "dostava", "hl": "hr"})
+    assert croatian.status_code == 429 and '<html lang="hr">' in croatian.text
+    assert "Previše zahtjeva" in croatian.text and "Pričekajte" in croatian.text
+    assert "too many requests" not in croatian.text.lower()
 
 
 def test_a_forged_forwarded_for_header_does_not_buy_a_new_budget(limited: TestClient) -> None:

@@ -233,4 +233,5 @@ def test_two_workers_under_load_lose_no_event_and_swap_the_index(
         "votes": load.sent["vote"],
         "copies": load.sent["copy"],
         "contacts": 0,
+        "agent_messages": 0,
     }

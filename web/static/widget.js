@@ -11,14 +11,9 @@
   var base = new URL(script.src, document.baseURI).origin;
   var lang = script.dataset.lang || document.documentElement.lang.slice(0, 2) || "";
   var limit = Math.min(parseInt(script.dataset.limit || "5", 10) || 5, 10);
-  var text = {
-    en: { title: "Search the help center", button: "Search", placeholder: "Ask a question",
-          none: "We couldn't find a good answer.", maybe: "Maybe related:",
-          contact: "Contact us", error: "The help center is not reachable right now." },
-    hr: { title: "Pretražite centar za pomoć", button: "Traži", placeholder: "Postavite pitanje",
-          none: "Nismo pronašli dobar odgovor.", maybe: "Možda povezano:",
-          contact: "Kontaktirajte nas", error: "Centar za pomoć trenutačno nije dostupan." }
-  }[lang === "hr" ? "hr" : "en"];
+  // the help center's catalogues (web/locales), put in when the server sends this file
+  var texts = /*TEXTS*/{};
+  var text = texts[lang] || texts.en;
 
   var host = document.createElement("div");
   host.className = "kb-widget";
@@ -69,11 +64,15 @@
 
   function show(data) {
     results.textContent = "";
+    // when nothing answers, a few related articles at most, and only those with evidence
+    var hits = data.answered ? data.results : data.results.filter(function (hit) {
+      return hit.confidence_score > 0;
+    }).slice(0, 3);
     if (!data.answered) {
-      results.appendChild(paragraph("note", data.results.length ? text.none + " " + text.maybe : text.none));
+      results.appendChild(paragraph("note", hits.length ? text.none + " " + text.maybe : text.none));
     }
     var list = document.createElement("ol");
-    data.results.forEach(function (hit) {
+    hits.forEach(function (hit) {
       var item = document.createElement("li");
       var a = document.createElement("a");
       a.href = safeLink(hit.url);
@@ -85,7 +84,7 @@
       if (hit.snippet) item.appendChild(paragraph("snippet", hit.snippet));
       list.appendChild(item);
     });
-    if (data.results.length) results.appendChild(list);
+    if (hits.length) results.appendChild(list);
     if (!data.answered) {
       var contact = document.createElement("a");
       var page = (data.lang || lang || "en") + "/contact?q=" + encodeURIComponent(data.query);

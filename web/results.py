@@ -1,0 +1,130 @@
+"""The search results page, and what it shows of a search: only what the evidence supports.
+
+A search ranks every article, so its tail is noise (score 0 for "what is the capital of
+France"). The page shows a hit only when its confidence reaches a share of the answer
+threshold, labels nothing but the best answer of an answered search, and when nothing
+answers offers at most three related articles, the contact page with the question, and
+the other language when that one answers. Thresholds come from the index (calibrated
+elsewhere), so this policy follows any recalibration.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from kb.errors import QueryError
+from kb.search import Hit, SearchResult
+from web.errors import query_error_key
+from web.i18n import message
+from web.ratelimit import limiter
+from web.rendering import page_lang, render
+from web.security import session_id
+from web.validation import check_lang
+
+router = APIRouter(include_in_schema=False)
+EVIDENCE_SHARE = 0.5  # of the answer threshold: below it a hit is not worth showing
+MAX_RELATED = 3  # "maybe related" items when nothing answers
+
+
+def shown_hits(result: SearchResult, limit: int | None = None) -> list[Hit]:
+    """The hits with some evidence, best first; all of an answered search's best hit."""
+    floor = result.threshold * EVIDENCE_SHARE
+    hits = [h for h in result.hits if h.confidence_score >= floor]
+    if result.answered and result.hits and result.hits[0] not in hits:
+        hits.insert(0, result.hits[0])
+    if limit is None:
+        limit = len(hits) if result.answered else MAX_RELATED
+    return hits[:limit]
+
+
+def tracked_hits(hits: list[Hit], search_id: str) -> list[dict[str, object]]:
+    """Hits for a template, linked through the click log (search id and position)."""
+    out = []
+    for position, hit in enumerate(hits, 1):
+        base, _, anchor = hit.url.partition("#")
+        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
+        out.append(
+            {
+                **hit.to_dict(),
+                "href": tracked,
+                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
+            }
+        )
+    return out
+
+
+def other_language_answer(request: Request, result: SearchResult) -> str | None:
+    """A language other than the one searched that answers the query, if any."""
+    searched = result.lang
+    if result.answered or not searched or result.fallback_from:
+        return None
+    searcher = request.app.state.kb.searcher
+    for other in searcher.index.languages:
+        if other != searched and searcher.search(result.query, other).answered:
+            return str(other)
+    return None
+
+
+def _search_url(**params: str | None) -> str:
+    return "/search?" + urlencode({k: v for k, v in params.items() if v})
+
+
+@router.get("/search", dependencies=[Depends(limiter("search"))])
+def search_page(
+    request: Request,
+    q: Annotated[str, Query(max_length=2000)] = "",
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    hl: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """``hl`` is the interface language (the page searched from, or the language switch);
+    ``lang`` restricts results to one language. Without ``lang`` the query's own language
+    decides what is searched, whatever the interface language."""
+    state = request.app.state.kb
+    asked_ui = hl if hl in state.index.languages else None
+    ui_lang = page_lang(request, asked_ui or lang)
+    if not q.strip():
+        return RedirectResponse(f"/{ui_lang}/", status_code=303)
+    started = time.perf_counter()
+    try:
+        result = state.searcher.search(q, check_lang(request, lang), prefer=asked_ui or ui_lang)
+    except QueryError as exc:
+        key = query_error_key(str(exc))
+        return render(
+            request,
+            "search.html",
+            ui_lang,
+            status_code=422,
+            query=q,
+            error=message(ui_lang, key, max=state.settings.max_query_chars),
+            result=None,
+            hits=[],
+        )
+    latency = (time.perf_counter() - started) * 1000
+    search_id = state.log_search(session_id(request), result, "page", latency)
+    if not asked_ui and not lang and (result.fallback_from or result.lang):
+        ui_lang = result.fallback_from or result.lang or ui_lang
+    other = other_language_answer(request, result)
+    switch = {
+        code: _search_url(q=q, lang=lang, hl=code)
+        for code in state.index.languages
+        if code != ui_lang
+    }
+    return render(
+        request,
+        "search.html",
+        ui_lang,
+        query=q,
+        result=result,
+        hits=tracked_hits(shown_hits(result), search_id),
+        error=None,
+        switch=switch,
+        contact_url=f"/{ui_lang}/contact?{urlencode({'q': q})}",
+        other_lang=other,
+        other_url=_search_url(q=q, lang=other, hl=ui_lang) if other else None,
+    )
