@@ -8,6 +8,7 @@ NODE_STAMP := tests/node_modules/.package-lock.json
 
 .PHONY: install serve test lint index check write bench clean
 
+# serving and writing need only Python; the tests also need axe-core from npm
 install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
@@ -22,17 +23,17 @@ $(NODE_STAMP): tests/package.json tests/package-lock.json
 	npm ci --prefix tests --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-serve: install
+serve: $(STAMP)
 	$(BIN)/kb serve
 
-index: install
+index: $(STAMP)
 	$(BIN)/kb index
 
 # Writers: check every article (what the pre-commit hook runs), and serve while writing.
-check: install
+check: $(STAMP)
 	$(BIN)/kb check
 
-write: install
+write: $(STAMP)
 	$(BIN)/kb serve --reload-content
 
 test: install
@@ -40,7 +41,7 @@ test: install
 
 # Speed against the physical floor on the ms-office-support corpus (docs/performance.md);
 # BENCH_ARGS="--quick" for a smoke run, "--corpus PATH", "--out DIR", "--backend onnx-int8".
-bench: install
+bench: $(STAMP)
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 lint: install

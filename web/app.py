@@ -175,8 +175,15 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         # every route (web.validation); 413 is only for a body too large to read
         if wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=422)
-        max_chars = request.app.state.kb.settings.max_query_chars
-        return render_error(request, 422, str(exc), query_error_key(str(exc)), max=max_chars)
+        state = request.app.state.kb
+        return render_error(
+            request,
+            422,
+            str(exc),
+            query_error_key(str(exc)),
+            max=state.settings.max_query_chars,
+            available=", ".join(state.searcher.index.languages),
+        )
 
     @app.exception_handler(KBError)
     def kb_error(request: Request, exc: KBError) -> Response:

@@ -101,7 +101,12 @@ def search_page(
             ui_lang,
             status_code=422,
             query=q,
-            error=message(ui_lang, key, max=state.settings.max_query_chars),
+            error=message(
+                ui_lang,
+                key,
+                max=state.settings.max_query_chars,
+                available=", ".join(state.searcher.index.languages),
+            ),
             result=None,
             hits=[],
         )

@@ -82,8 +82,9 @@ def test_every_limit_is_a_clear_4xx_with_a_message(site: TestClient) -> None:
         ("GET", "/search", {"params": {"q": "riječ " * 120, "hl": "en"}}, 422, "too long"),
         ("GET", "/search", {"params": {"q": "riječ " * 120, "hl": "hr"}}, 422, "predugo"),
         ("GET", "/api/search", {"params": {"q": "x", "lang": "de"}}, 422, "available: en, hr"),
-        ("GET", "/search", {"params": {"q": "x", "lang": "de"}}, 422, "available: en, hr"),
-        ("GET", "/admin", {"params": {"lang": "de"}, "headers": AS_ADMIN}, 422, "available"),
+        ("GET", "/search", {"params": {"q": "x", "lang": "de", "hl": "en"}}, 422, "in: en, hr"),
+        ("GET", "/search", {"params": {"q": "x", "lang": "de"}}, 422, "imamo ih na: en, hr"),
+        ("GET", "/admin", {"params": {"lang": "de"}, "headers": AS_ADMIN}, 422, "en, hr"),
         ("GET", "/api/search", {"params": {"q": "x", "limit": "0"}}, 422, "limit"),
         ("GET", "/api/search", {"params": {"q": "x", "limit": "101"}}, 422, "limit"),
         ("GET", "/api/search", {"params": {"q": "x", "limit": "9" * 40}}, 422, "limit"),
@@ -388,7 +389,8 @@ def test_every_admin_and_agent_route_refuses_missing_wrong_expired_or_forged_cre
         if method == "GET":
             browser = site.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
             assert browser.status_code == 303
-            assert browser.headers["location"].startswith("/admin/login?next=")
+            login = "/agent/login" if role == "agent" else "/admin/login"
+            assert browser.headers["location"].startswith(f"{login}?next="), path
 
 
 def test_a_copy_with_a_junk_search_id_is_logged_without_it(app: FastAPI, site: TestClient) -> None:

@@ -23,7 +23,10 @@ from tests.conftest import ARTICLES, live_server, write
 from web.app import create_app
 
 IMPORT = Path(__file__).parents[1] / "fixtures" / "import"
-PROSE = re.compile(r'<div class="prose">(.*?)</div>', re.S)
+# the body ends where the feedback form or the article does (tables sit in their own divs)
+PROSE = re.compile(
+    r'<div class="prose">(.*?)</div>\s*(?:<section id="feedback"|</div>\s*</article>)', re.S
+)
 BODY_LINK = re.compile(r'<a href="([^"]*)"')
 BODY_IMAGE = re.compile(r'<img src="([^"]*)"')
 

@@ -47,7 +47,7 @@ def test_search_page_answers_with_highlighted_snippets(client: TestClient) -> No
 def test_no_answer_page_is_honest_and_carries_the_question_to_contact(client: TestClient) -> None:
     for query, hl, words in (
         ("recept za sarmu", "hr", "Nismo pronašli dobar odgovor"),
-        ("how do I renew my passport", "en", "find a good answer"),
+        ("what is the capital of France", "en", "find a good answer"),
     ):
         page = client.get("/search", params={"q": query, "hl": hl}).text
         assert words in page
@@ -62,7 +62,7 @@ def test_maybe_related_items_are_only_those_with_evidence(client: TestClient) ->
     from web.results import EVIDENCE_SHARE
 
     searcher = client.app.state.kb.searcher
-    for query in ("what is the capital of France", "how do I renew my passport"):
+    for query in ("what is the capital of France", "who won the football world cup"):
         result = searcher.search(query, "en")
         assert not result.answered
         page = client.get("/search", params={"q": query, "lang": "en", "hl": "en"}).text
