@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -196,3 +197,64 @@ def test_screenshots_of_every_page_type_are_kept() -> None:
     names = {p.name for p in Path(LAYOUT).glob("*.png")} if LAYOUT.is_dir() else set()
     expected = {f"{k}-{lang}-{w}.png" for k in PAGES for lang in ("hr", "en") for w in WIDTHS}
     assert expected <= names, sorted(expected - names)[:5]
+
+
+STAFF_ADMIN = "layout-admin-token"
+STAFF_AGENT = "layout-agent-token"
+
+
+@pytest.fixture(scope="module")
+def staff_url(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """The demo with staff tokens and a log of its own, so the reports have rows to show."""
+    settings = Settings(
+        articles_dir=demo_settings.articles_dir,
+        index_dir=demo_settings.index_dir,
+        database_url=f"sqlite:///{tmp_path_factory.mktemp('staff') / 'kb.sqlite3'}",
+        admin_token=STAFF_ADMIN,
+        agent_token=STAFF_AGENT,
+    )
+    app = create_app(settings, embedder)
+    with live_server(app) as url:
+        for _visitor in range(3):  # each client is one visitor: its own session cookie
+            with httpx.Client(base_url=url) as client:
+                for q in ("recept za sarmu", "recept za sarmu s kiselim kupusom", "lawn mower"):
+                    assert client.get("/search", params={"q": q}).status_code == 200
+        app.state.kb.events.flush()
+        yield url
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "token"),
+    [
+        ("admin-dashboard", "/admin", STAFF_ADMIN),
+        ("admin-gaps", "/admin/gaps", STAFF_ADMIN),
+        ("admin-articles", "/admin/articles", STAFF_ADMIN),
+        ("agent", "/agent", STAFF_AGENT),
+        ("agent-login", "/agent/login", None),
+        ("admin-login", "/admin/login", None),
+    ],
+)
+def test_staff_pages_fit_a_phone_too(
+    browser, staff_url: str, name: str, path: str, token: str | None
+) -> None:
+    """Writers read the gap report and agents answer customers on phones as well: wide
+    tables scroll in their own box, never the page."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    context = browser.new_context(extra_http_headers=headers)
+    page = context.new_page()
+    response = page.goto(staff_url + path)
+    assert response is not None and response.status == 200
+    if name == "admin-gaps":
+        assert page.locator("table.admin-table tbody tr").count() >= 1, "the report has rows"
+    if name == "agent":
+        page.fill("textarea#message", "Poštovani,\n\nKoliko dugo traje povrat novca?\n\nHvala")
+        page.click("form.agent-form button[type=submit]")
+        page.wait_for_selector("#draft")
+    assert " object at 0x" not in page.content(), "a template printed a Python object"
+    check_widths(page, name)
+    context.close()
