@@ -90,6 +90,13 @@ def resolve_prefixes(path: Path, query: str | None, passage: str | None) -> tupl
     return (declared[0] if query is None else query, declared[1] if passage is None else passage)
 
 
+def as_queries(embedder: Embedder, texts: list[str]) -> list[str]:
+    """Questions, with the model's query prompt (e5: "query: ") in front: e5 wants it on
+    both sides when questions are compared with each other (gap topics)."""
+    prefix = getattr(embedder, "query_prefix", "")
+    return [prefix + t for t in texts] if prefix else texts
+
+
 def as_passages(embedder: Embedder, texts: list[str]) -> list[str]:
     """Texts to index, with the model's passage prompt (e5: "passage: ") in front."""
     prefix = getattr(embedder, "passage_prefix", "")

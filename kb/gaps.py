@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from kb import schema
-from kb.embeddings import Embedder
+from kb.embeddings import Embedder, as_queries
 from kb.events import CUSTOMER_SOURCES, EventStore, now
 from kb.fusion import profile_for
 from kb.garbage import why_garbage
@@ -192,10 +192,12 @@ def similarity_matrix(
     texts: list[str], lang: str, embedder: Embedder, searcher: Searcher | None = None
 ) -> np.ndarray:
     """Pairwise similarity with search's own evidence and per-language weights."""
-    fusion = profile_for(getattr(embedder, "name", "")).confidence_for(lang)
-    vectors = embedder.encode(texts)
+    profile = profile_for(getattr(embedder, "name", ""))
+    fusion = profile.confidence_for(lang)
+    floor, ceiling = profile.paraphrase_range(lang)
+    vectors = embedder.encode(as_queries(embedder, texts))
     cos = vectors @ vectors.T
-    dense = np.clip((cos - fusion.dense_floor) / (fusion.dense_ceiling - fusion.dense_floor), 0, 1)
+    dense = np.clip((cos - floor) / (ceiling - floor), 0, 1)
     lex = searcher.index.lexical.get(lang) if searcher else None
     analyzer = Analyzer(lang)
     term_sets = []
