@@ -119,6 +119,13 @@ class Load:
         for t in self._threads:
             t.join(120)
 
+    def wait_for(self, least: dict[str, int], timeout: float = 240) -> None:
+        """Keep the load on until it has sent at least so many of each kind: a busy
+        machine sends fewer per second, and the test is about what was sent, not speed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(self.sent[k] < n for k, n in least.items()):
+            time.sleep(0.2)
+
     def _record(self, kind: str, response: httpx.Response, expected: int) -> None:
         with self._lock:
             self.statuses[response.status_code] += 1
@@ -212,6 +219,7 @@ def test_two_workers_under_load_lose_no_event_and_swap_the_index(
                 version = httpx.get(base + "/healthz", timeout=10).json()["index_version"]
                 streak = streak + 1 if version == new else 0
             time.sleep(1)  # more load on the new version
+            load.wait_for({"search": 40, "vote": 10, "copy": 10})
         assert streak == 10, f"the workers did not all swap from {old} to {new}"
         assert load.failures == [], load.failures[:5]
         assert not [s for s in load.statuses if s >= 500]
