@@ -36,10 +36,28 @@ class ConfigError(KBError):
 
 
 class QueryError(KBError):
-    """A search request that cannot be answered as asked (empty, too long, unknown language)."""
+    """A search request that cannot be answered as asked. ``kind`` says what is wrong
+    (``empty``, ``too_long``, ``language`` or ``invalid``), so the edges choose a status
+    and a visitor's message without reading the developer's one."""
+
+    def __init__(self, message: str, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def empty_query(
+    what: str = "query", hint: str = "type a few words about what you need"
+) -> QueryError:
+    return QueryError(f"the {what} is empty: {hint}", "empty")
+
+
+def too_long(length: int, limit: int, what: str = "query") -> QueryError:
+    return QueryError(f"the {what} is too long ({length} characters; at most {limit})", "too_long")
 
 
 def unknown_language(lang: str, available: tuple[str, ...] | list[str]) -> QueryError:
     """The one message for a language the help center has no articles in, wherever it is
-    asked for (kb.search words it the same way)."""
-    return QueryError(f"no articles in language {lang!r}; available: {', '.join(available)}")
+    asked for."""
+    return QueryError(
+        f"no articles in language {lang!r}; available: {', '.join(available)}", "language"
+    )

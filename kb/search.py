@@ -20,7 +20,7 @@ import numpy as np
 
 from kb import language
 from kb.embeddings import Embedder
-from kb.errors import QueryError
+from kb.errors import QueryError, empty_query, too_long, unknown_language
 from kb.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
 from kb.index import SearchIndex
 from kb.lexical import Analyzer
@@ -94,9 +94,9 @@ class SearchResult:
 def normalise_query(query: str, max_chars: int) -> str:
     query = " ".join(clean_unicode(query).split())
     if not query:
-        raise QueryError("the query is empty: type a few words about what you need")
+        raise empty_query()
     if len(query) > max_chars:
-        raise QueryError(f"the query is too long ({len(query)} characters; at most {max_chars})")
+        raise too_long(len(query), max_chars)
     return query
 
 
@@ -145,9 +145,7 @@ class Searcher:
         if lang:
             lang = lang.strip().lower()
             if lang not in available:
-                raise QueryError(
-                    f"no articles in language {lang!r}; available: {', '.join(available)}"
-                )
+                raise unknown_language(lang, available)
             return (lang,)
         if len(available) <= 1:
             return available

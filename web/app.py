@@ -180,7 +180,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             request,
             422,
             str(exc),
-            query_error_key(str(exc)),
+            query_error_key(exc),
             max=state.settings.max_query_chars,
             available=", ".join(state.searcher.index.languages),
         )

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from kb.errors import QueryError
 from web.i18n import message
 from web.rendering import is_staff_page, render, requested_lang
 
@@ -82,12 +83,13 @@ def render_error(
     return page
 
 
-def query_error_key(detail: str) -> str:
-    """The catalogue key for one of ``kb.search``'s query errors."""
-    if "too long" in detail:
-        return "error.query_too_long"
-    if "empty" in detail:
-        return "error.query_empty"
-    if "no articles in language" in detail:
-        return "error.language_unknown"
-    return "error.bad_request_text"
+QUERY_ERROR_KEYS = {
+    "too_long": "error.query_too_long",
+    "empty": "error.query_empty",
+    "language": "error.language_unknown",
+}
+
+
+def query_error_key(exc: QueryError) -> str:
+    """The catalogue key for one of the library's query errors."""
+    return QUERY_ERROR_KEYS.get(exc.kind, "error.bad_request_text")

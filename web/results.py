@@ -94,7 +94,7 @@ def search_page(
     try:
         result = state.searcher.search(q, check_lang(request, lang), prefer=asked_ui or ui_lang)
     except QueryError as exc:
-        key = query_error_key(str(exc))
+        key = query_error_key(exc)
         return render(
             request,
             "search.html",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from kb.errors import QueryError, unknown_language
+from kb.errors import empty_query, too_long, unknown_language
 
 MAX_MESSAGE = 10_000  # a pasted customer e-mail (agent page and /api/suggest)
 MAX_LANG = 8
@@ -32,9 +32,7 @@ def check_lang(request: Request, lang: str | None) -> str | None:
 def check_message(message: str) -> str:
     """A pasted message: not empty, at most MAX_MESSAGE characters."""
     if not message.strip():
-        raise QueryError("the message is empty: paste the customer's message")
+        raise empty_query("message", "paste the customer's message")
     if len(message) > MAX_MESSAGE:
-        raise QueryError(
-            f"the message is too long ({len(message)} characters; at most {MAX_MESSAGE})"
-        )
+        raise too_long(len(message), MAX_MESSAGE, "message")
     return message
