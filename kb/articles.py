@@ -63,6 +63,9 @@ class Problem:
     line: int
     message: str
     severity: str = "error"  # "error": the file was skipped; "warning": indexed anyway
+    # what `kb check` reports instead, as an error: the build worked around it, but the
+    # writer must fix it (a duplicate slug published under another one)
+    check_message: str | None = None
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
@@ -267,6 +270,7 @@ def load_articles(
                     f"slug '{article.slug}' is already used by {seen[key]}; "
                     f"published as '{new_slug}'",
                     "warning",
+                    check_message=f"slug '{article.slug}' is already used by {seen[key]}",
                 )
             )
             article = _with_slug(article, new_slug)

@@ -10,31 +10,19 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import MutableMapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.articles import Article, load_articles
+from kb.articles import Article, Problem, load_articles
 from kb.embeddings import as_passages
 from kb.fusion import profile_for
 from kb.links import Site, resolve
 
 if TYPE_CHECKING:  # the model is loaded only when asked: the hook must stay fast
     from kb.embeddings import Embedder
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    severity: str  # error | warning
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
 def _line_of(root: Path, article: Article, needle: str) -> int:
@@ -58,7 +46,7 @@ def check_tree(
     near_duplicate: float | None = None,
     today: date | None = None,
     cache: MutableMapping[str, Article] | None = None,
-) -> list[Finding]:
+) -> list[Problem]:
     """Every finding for the tree at ``root``.
 
     Near-duplicates: with ``embedder``, every article is embedded (complete, slow);
@@ -67,10 +55,10 @@ def check_tree(
     ``cache``: parsed articles by file content (shared with the indexer).
     """
     loaded = load_articles(root, default_lang, cache)
+    # what the build works around (a duplicate slug published under another) is still
+    # the writer's error to fix
     findings = [
-        Finding(p.path, p.line, "error", p.message.split("; published as")[0])
-        if "is already used by" in p.message
-        else Finding(p.path, p.line, p.severity, p.message)
+        Problem(p.path, p.line, p.check_message, "error") if p.check_message else p
         for p in loaded.problems
     ]
     articles = loaded.articles
@@ -83,20 +71,20 @@ def check_tree(
             verdict = resolve(ref.target, a.path, site, image=image)
             if verdict.problem:
                 line = a.body_line + ref.line - 1
-                findings.append(Finding(a.path, line, "error", verdict.problem))
+                findings.append(Problem(a.path, line, verdict.problem, "error"))
         for section in a.doc.sections:
             if section.heading is not None and not section.text.strip():
                 line = a.body_line + section.first_line - 1
                 findings.append(
-                    Finding(a.path, line, "warning", f"empty section '{section.heading.text}'")
+                    Problem(a.path, line, f"empty section '{section.heading.text}'", "warning")
                 )
         if a.updated and today - a.updated > timedelta(days=stale_days):
             findings.append(
-                Finding(
+                Problem(
                     a.path,
                     _line_of(root, a, "updated:"),
-                    "warning",
                     f"not updated since {a.updated} (over {stale_days} days)",
+                    "warning",
                 )
             )
         translation_of = dict(a.meta).get("translation_of")
@@ -104,11 +92,11 @@ def check_tree(
             o.slug == translation_of and o.lang != a.lang for o in articles
         ):
             findings.append(
-                Finding(
+                Problem(
                     a.path,
                     _line_of(root, a, "translation_of"),
-                    "error",
                     f"translation_of '{translation_of}' points to no article",
+                    "error",
                 )
             )
 
@@ -122,22 +110,22 @@ def check_tree(
             for lang in languages:
                 if lang not in present:
                     findings.append(
-                        Finding(
+                        Problem(
                             m.path,
                             _line_of(root, m, "translation_"),
-                            "warning",
                             f"no '{lang}' translation for '{key}'",
+                            "warning",
                         )
                     )
         for lang in present:
             same = [m for m in members if m.lang == lang]
             for extra in same[1:]:
                 findings.append(
-                    Finding(
+                    Problem(
                         extra.path,
                         _line_of(root, extra, "translation_"),
-                        "error",
                         f"'{key}' has two '{lang}' articles: {same[0].path} and {extra.path}",
+                        "error",
                     )
                 )
 
@@ -193,7 +181,7 @@ def _indexed_vectors(
 
 def _near_duplicates(
     articles: list[Article], vectors: np.ndarray, threshold: float
-) -> list[Finding]:
+) -> list[Problem]:
     """Two articles answering the same question confuse search and readers: merge them."""
     sims = vectors @ vectors.T
     findings = []
@@ -202,12 +190,12 @@ def _near_duplicates(
             b = articles[j]
             if a.lang == b.lang and sims[i, j] >= threshold:
                 findings.append(
-                    Finding(
+                    Problem(
                         b.path,
                         1,
-                        "warning",
                         f"near-duplicate of {a.path} (similarity "
                         f"{float(sims[i, j]):.2f}): consider merging",
+                        "warning",
                     )
                 )
     return findings
