@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="Seconds between checks for a newly published index, which the server "
         "swaps to without a restart (0: never).",
     )
+    shutdown_timeout: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds a stopping server waits for the event database to take the "
+        "events still queued; if it expires, how many were not written is logged.",
+    )
     contact_chat_url: str = Field(
         "", description="Live-chat address offered on the contact page (empty: not offered)."
     )

@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         # query waits for a descheduled thread (measured 1 ms -> 16 ms on a loaded 2-core box)
         faiss.omp_set_num_threads(threads)
         events = EventStore(
-            settings.database_url, order_pattern=settings.order_number_pattern
+            settings.database_url,
+            order_pattern=settings.order_number_pattern,
+            shutdown_timeout=settings.shutdown_timeout,
         ).open()
         try:
             events.prune(settings.retention_days)
@@ -116,7 +118,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             stop.set()
             if watcher.is_alive():
                 watcher.join(5)
-            events.close()  # writes the events still queued: nothing is lost on SIGTERM
+            # writes the events still queued (bounded by KB_SHUTDOWN_TIMEOUT, and what is
+            # left then is logged): nothing is lost silently on SIGTERM
+            events.close()
 
     app = FastAPI(
         docs_url=None,  # served below from the bundled Swagger UI: no CDN, works offline
