@@ -29,6 +29,7 @@ from kb.ratelimit import RateLimiter, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, contact, pages, results
+from web.draining import CloseWhenDraining, drain_on_signals
 from web.errors import query_error_key, render_error
 from web.metrics import Metrics, MetricsMiddleware
 from web.security import (
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        drain_on_signals()  # from SIGTERM on, connections close after their response
         # a query is one short text: one thread per call, the requests are the parallelism
         # (more threads per call oversubscribe the cores once several requests run)
         threads = settings.embed_threads or 1
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             max_age=3600,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(CloseWhenDraining)  # outermost: every response of a stopping worker
     if settings.log_format == "json":
         configure_logging(settings)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")
