@@ -162,12 +162,24 @@ class Settings(BaseSettings):
     rate_limit_search: str = Field(
         "120/minute",
         description="Searches (page and `/api/search`) one client IP may make, e.g. "
-        "`60/minute`; empty or `0`: no limit. Counted per worker process.",
+        "`60/minute`; empty or `0`: no limit. Counted in a moving window, per process, or "
+        "across all of them with `KB_REDIS_URL`.",
     )
     rate_limit_feedback: str = Field(
         "10/minute",
         description="Feedback votes one client IP may send, e.g. `10/minute`; empty or `0`: "
-        "no limit. Counted per worker process.",
+        "no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
+    )
+    redis_url: str = Field(
+        "",
+        description="Redis (`redis://host:6379/0`) where every worker and machine counts the "
+        "rate limits together; empty: each process counts its own. When Redis is down "
+        "each process counts alone, with a warning and a metric.",
+    )
+    redis_prefix: str = Field(
+        "kb",
+        description="Prefix of every Redis key this help center writes, so several can "
+        "share one Redis.",
     )
 
     @field_validator("database_url")

@@ -25,7 +25,7 @@ from kb.errors import IndexNotFoundError, KBError, QueryError
 from kb.events import EventStore
 from kb.index import SearchIndex
 from kb.logs import configure_logging
-from kb.ratelimit import RateLimiter, parse_rate
+from kb.ratelimit import RateLimits, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, contact, pages, results
@@ -47,10 +47,16 @@ STATIC = Path(__file__).parent / "static"
 SWAGGER = Path(str(resources.files("fastapi_swagger") / "resources"))
 
 
-def rate_limiters(settings: Settings) -> dict[str, RateLimiter]:
-    """One limiter per configured budget; a budget left empty has none (no limit)."""
+def rate_limits(settings: Settings, metrics: Metrics) -> RateLimits:
+    """The configured budgets (one left empty is no limit), shared through Redis when
+    ``KB_REDIS_URL`` is set; checks that fall back to process memory are counted."""
     budgets = {"search": settings.rate_limit_search, "feedback": settings.rate_limit_feedback}
-    return {name: RateLimiter(rate) for name, text in budgets.items() if (rate := parse_rate(text))}
+    return RateLimits(
+        {name: rate for name, text in budgets.items() if (rate := parse_rate(text))},
+        settings.redis_url,
+        settings.redis_prefix,
+        on_fallback=metrics.rate_limit_fallbacks.inc,
+    )
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -134,7 +140,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.signing_key = secret_key(settings)
     app.state.metrics = metrics
-    app.state.rate_limiters = rate_limiters(settings)
+    app.state.rate_limits = rate_limits(settings, metrics)
     app.add_middleware(BodyLimitMiddleware)  # innermost: its 413 reaches the error pages
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
