@@ -87,6 +87,7 @@ def run_index(
     echo: Callable[[str], None] = _echo_err,
     *,
     strict: bool = False,
+    publish_to: str | None = None,
 ) -> int:
     """Build and publish the index; print problems as `path:line: severity: message`.
 
@@ -94,8 +95,10 @@ def run_index(
     as last published or left out; with ``strict``, nothing published at all).
     """
     from indexer.build import build_index
+    from kb.distribution import location
     from kb.embeddings import embedder_for
 
+    shared = location(publish_to) if publish_to else None  # a bad URL: before the build
     report = build_index(settings, embedder_for(settings), quiet=quiet, strict=strict)
     for problem in report.problems:
         echo(
@@ -115,6 +118,9 @@ def run_index(
         f"{report.seconds:.1f}s; {report.skipped} left out with errors{kept}, "
         f"{report.drafts} drafts; version {report.version}"
     )
+    if shared is not None:
+        shared.publish(settings.index_dir / "versions" / report.version)
+        echo(f"published version {report.version} to {publish_to}")
     return 1 if report.errors else 0
 
 
@@ -131,12 +137,20 @@ def index(
     strict: Annotated[
         bool, typer.Option("--strict", help="Publish nothing while any file has an error (CI).")
     ] = False,
+    publish_to: Annotated[
+        str | None,
+        typer.Option(
+            "--publish-to",
+            help="Also publish the version to this shared location (file:///srv/kb-index), "
+            "where servers with KB_INDEX_SOURCE fetch it.",
+        ),
+    ] = None,
 ) -> None:
     """Build and publish the search index. A broken file keeps its last published version
     (a new one is left out); exit 1 when any file has an error."""
     with _friendly_errors():
         settings = _settings(articles_dir=articles, index_dir=index_dir)
-        code = run_index(settings, quiet, strict=strict)
+        code = run_index(settings, quiet, strict=strict, publish_to=publish_to)
     if watch:
         watch_articles(settings, quiet=True, strict=strict)
     raise typer.Exit(code)
@@ -269,7 +283,11 @@ def serve(
 
     with _friendly_errors():
         settings = _settings(host=host, port=port, workers=workers)
-        if not no_build and settings.articles_dir.is_dir():
+        if settings.index_source:  # built elsewhere: fetch it, never build here
+            from kb.distribution import sync
+
+            sync(settings.index_source, settings.index_dir)
+        elif not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
         from kb.index import read_manifest
 

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         description="Key that signs cookies and form tokens; derived from the admin token, or "
         "random per process, when unset (set it when running several workers).",
     )
+    index_source: str = Field(
+        "",
+        description="Shared location (`file:///srv/kb-index`) the server fetches newly "
+        "published index versions from, into its own `KB_INDEX_DIR`, at every "
+        "`KB_RELOAD_INTERVAL`; empty: it serves what is built into `KB_INDEX_DIR`.",
+    )
     reload_interval: float = Field(
         0.25,
         description="Seconds between checks for a newly published index, which the server "
@@ -193,6 +199,20 @@ class Settings(BaseSettings):
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)  # refused at start-up, with the setting named, not at first use
+        return value
+
+    @field_validator("index_source")
+    @classmethod
+    def _index_source(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from kb.distribution import location_path  # only then: it loads the index code
+            from kb.errors import ConfigError
+
+            try:  # a location this version cannot read is refused at start-up
+                location_path(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("accent_color")

@@ -39,7 +39,7 @@ from web.security import (
     add_security_headers,
     secret_key,
 )
-from web.state import AppState
+from web.state import AppState, fetch_published
 
 log = logging.getLogger("kb.web")
 
@@ -102,7 +102,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             return state
 
         def load() -> tuple[SearchIndex, str | None]:
-            """The current version, or the newest that loads if it does not (and why)."""
+            """The current version, or the newest that loads if it does not (and why);
+            with KB_INDEX_SOURCE, the location's current version is fetched first."""
+            fetch_published(settings)
             return SearchIndex.load_serving(settings.index_dir, getattr(model, "fingerprint", None))
 
         stop = threading.Event()

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from kb import distribution
 from kb.embeddings import Embedder
 from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex, current_version, named_version
@@ -17,6 +18,19 @@ from kb.suggest import SuggestResult
 from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
+
+
+def fetch_published(settings: Settings) -> str | None:
+    """With ``KB_INDEX_SOURCE``, copy its current version into ``KB_INDEX_DIR`` and make it
+    current there (atomically: see ``kb.distribution``). Never raises: a location that is
+    unreachable or mid-publish is logged and the version already here keeps serving."""
+    if not settings.index_source:
+        return None
+    try:
+        return distribution.sync(settings.index_source, settings.index_dir)
+    except Exception as exc:
+        log.error("could not fetch the index from %s: %s", settings.index_source, exc)
+        return None
 
 
 @dataclass
@@ -45,6 +59,7 @@ class AppState:
             return self._reload_if_changed()
 
     def _reload_if_changed(self) -> bool:
+        fetch_published(self.settings)
         folder = current_version(self.settings.index_dir)
         if folder is None:
             named = named_version(self.settings.index_dir)
