@@ -179,8 +179,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "",
         description="Redis (`redis://host:6379/0`) where every worker and machine counts the "
-        "rate limits together; empty: each process counts its own. When Redis is down "
-        "each process counts alone, with a warning and a metric.",
+        "rate limits together and shares query vectors and results per index version; "
+        "empty: each process counts and caches its own. When Redis is down each process "
+        "counts and caches alone, with a warning and a metric.",
     )
     redis_prefix: str = Field(
         "kb",

@@ -39,7 +39,7 @@ from web.security import (
     add_security_headers,
     secret_key,
 )
-from web.state import AppState, fetch_published
+from web.state import AppState, fetch_published, shared_cache
 
 log = logging.getLogger("kb.web")
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 model,
                 threshold_override=settings.answer_threshold,
                 max_query_chars=settings.max_query_chars,
+                shared=shared_cache(settings, index),
             )
             state = AppState(
                 settings, model, searcher, events, metrics=metrics, index_error=why_not_current

@@ -14,10 +14,18 @@ from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex, current_version, named_version
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
+from kb.shared_cache import SharedCache
 from kb.suggest import SuggestResult
 from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
+
+
+def shared_cache(settings: Settings, index: SearchIndex) -> SharedCache | None:
+    """The fleet's query cache for this index version, with ``KB_REDIS_URL``."""
+    if not settings.redis_url:
+        return None
+    return SharedCache(settings.redis_url, settings.redis_prefix, index.version)
 
 
 def fetch_published(settings: Settings) -> str | None:
@@ -82,6 +90,7 @@ class AppState:
             self.embedder,
             threshold_override=old.threshold_override,
             max_query_chars=old.max_query_chars,
+            shared=shared_cache(self.settings, index),
         )
         self.index_error = None
         log.info("now serving index %s", index.version)
