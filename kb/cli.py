@@ -286,12 +286,15 @@ def serve(
         if settings.index_source:  # built elsewhere: fetch it, never build here
             from kb.distribution import sync
 
-            sync(settings.index_source, settings.index_dir)
+            try:
+                sync(settings.index_source, settings.index_dir)
+            except (KBError, OSError) as exc:  # the workers keep trying (503 until then)
+                _echo_err(f"warning: could not fetch the index from {settings.index_source}: {exc}")
         elif not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
         from kb.index import read_manifest
 
-        if read_manifest(settings.index_dir) is None:
+        if read_manifest(settings.index_dir) is None and not settings.index_source:
             raise KBError(
                 f"no index in {settings.index_dir}: build one with `kb index` "
                 f"(articles from {settings.articles_dir})"
