@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kb import distribution
 from kb.embeddings import Embedder
@@ -35,10 +36,18 @@ def fetch_published(settings: Settings) -> str | None:
     if not settings.index_source:
         return None
     try:
-        return distribution.sync(settings.index_source, settings.index_dir)
+        fetched = distribution.sync(settings.index_source, settings.index_dir)
     except Exception as exc:
-        log.error("could not fetch the index from %s: %s", settings.index_source, exc)
+        error = f"could not fetch the index from {settings.index_source}: {exc}"
+        if _fetch_errors.get(settings.index_dir) != error:  # once, not every interval
+            log.error("%s; still serving what %s holds", error, settings.index_dir)
+        _fetch_errors[settings.index_dir] = error
         return None
+    _fetch_errors.pop(settings.index_dir, None)
+    return fetched
+
+
+_fetch_errors: dict[Path, str] = {}  # the last fetch error per index folder (logged once)
 
 
 @dataclass

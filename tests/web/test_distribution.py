@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
@@ -22,6 +23,7 @@ def test_a_server_follows_the_shared_location(
     demo_build: BuildReport,
     embedder: SentenceTransformerEmbedder,
     tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     built = current_version(demo_settings.index_dir)
     assert built is not None
@@ -48,5 +50,7 @@ def test_a_server_follows_the_shared_location(
         shutil.copytree(newer, half, ignore=shutil.ignore_patterns("dense.faiss"))
         (tmp_path / "shared" / "CURRENT").write_text(half.name)
         assert not client.app.state.kb.reload_if_changed()
+        assert not client.app.state.kb.reload_if_changed()
         assert client.get("/healthz").json()["index_version"] == newer.name
+        assert caplog.text.count(f"could not fetch the index from {url}") == 1, "said once"
         assert client.get("/api/search", params={"q": "delivery cost"}).status_code == 200
