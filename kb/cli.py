@@ -152,7 +152,7 @@ def index(
         settings = _settings(articles_dir=articles, index_dir=index_dir)
         code = run_index(settings, quiet, strict=strict, publish_to=publish_to)
     if watch:
-        watch_articles(settings, quiet=True, strict=strict)
+        watch_articles(settings, quiet=True, strict=strict, publish_to=publish_to)
     raise typer.Exit(code)
 
 
@@ -163,6 +163,7 @@ def watch_articles(
     *,
     strict: bool = False,
     on_publish: Callable[[], object] | None = None,
+    publish_to: str | None = None,
 ) -> None:
     """Rebuild (incrementally: only changed sections are embedded) on every change.
 
@@ -189,8 +190,8 @@ def watch_articles(
         names = sorted({Path(p).name for _, p in changes})
         _echo_err(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
         try:
-            run_index(settings, quiet, strict=strict)
-        except KBError as exc:
+            run_index(settings, quiet, strict=strict, publish_to=publish_to)
+        except (KBError, OSError) as exc:
             _echo_err(f"error: {exc}")
         if on_publish is not None:
             try:
