@@ -50,7 +50,8 @@ PORT = 8000  # each host has its own address, so both can use it
 def two_hosts() -> Iterator[list[Namespace]]:
     if shutil.which("ip") is None:
         pytest.skip("the ip command (iproute2) is not installed: cannot make network namespaces")
-    subnet = random.randint(100, 250)
+    routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
+    subnet = random.choice([n for n in range(100, 250) if f"10.{n}." not in routes])
     hosts = [Namespace(subnet, 1), Namespace(subnet, 2)]
     try:
         for host in hosts:
