@@ -446,14 +446,18 @@ def fleet(args: argparse.Namespace, index: Path) -> list[Row]:
     distinct = queries(_version(index), args.queries)
     latencies: dict[bool, list[float]] = {}
     walls: dict[bool, float] = {}
+    prefix = f"bench-{secrets.token_hex(4)}"
     for shared in (False, True):  # alternate order would not help: each pair starts cold
         extra = {"KB_RATE_LIMIT_SEARCH": "0", "KB_RATE_LIMIT_FEEDBACK": "0"}
         if shared:
-            extra |= {"KB_REDIS_URL": url, "KB_REDIS_PREFIX": f"bench-{secrets.token_hex(4)}"}
+            extra |= {"KB_REDIS_URL": url, "KB_REDIS_PREFIX": prefix}
         with server(args, index, 1, **extra) as a, server(args, index, 1, **extra) as b:
             load(a["base"], distinct, 4, args.out)  # A answers (and embeds) each question
             result = load(b["base"], distinct, 4, args.out)  # B gets the same ones
         latencies[shared], walls[shared] = result["latencies_ms"], result["wall_s"]
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}:*"):  # the run's entries, not left for a day
+        client.delete(key)
     g = f"two servers ({len(distinct)} questions answered on A, then asked on B)"
     return [
         Row(
