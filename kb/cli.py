@@ -87,6 +87,7 @@ def run_index(
     echo: Callable[[str], None] = _echo_err,
     *,
     strict: bool = False,
+    publish_to: str | None = None,
 ) -> int:
     """Build and publish the index; print problems as `path:line: severity: message`.
 
@@ -94,8 +95,10 @@ def run_index(
     as last published or left out; with ``strict``, nothing published at all).
     """
     from indexer.build import build_index
+    from kb.distribution import location
     from kb.embeddings import embedder_for
 
+    shared = location(publish_to) if publish_to else None  # a bad URL: before the build
     report = build_index(settings, embedder_for(settings), quiet=quiet, strict=strict)
     for problem in report.problems:
         echo(
@@ -115,6 +118,9 @@ def run_index(
         f"{report.seconds:.1f}s; {report.skipped} left out with errors{kept}, "
         f"{report.drafts} drafts; version {report.version}"
     )
+    if shared is not None:
+        shared.publish(settings.index_dir / "versions" / report.version)
+        echo(f"published version {report.version} to {publish_to}")
     return 1 if report.errors else 0
 
 
@@ -131,14 +137,22 @@ def index(
     strict: Annotated[
         bool, typer.Option("--strict", help="Publish nothing while any file has an error (CI).")
     ] = False,
+    publish_to: Annotated[
+        str | None,
+        typer.Option(
+            "--publish-to",
+            help="Also publish the version to this shared location (file:///srv/kb-index), "
+            "where servers with KB_INDEX_SOURCE fetch it.",
+        ),
+    ] = None,
 ) -> None:
     """Build and publish the search index. A broken file keeps its last published version
     (a new one is left out); exit 1 when any file has an error."""
     with _friendly_errors():
         settings = _settings(articles_dir=articles, index_dir=index_dir)
-        code = run_index(settings, quiet, strict=strict)
+        code = run_index(settings, quiet, strict=strict, publish_to=publish_to)
     if watch:
-        watch_articles(settings, quiet=True, strict=strict)
+        watch_articles(settings, quiet=True, strict=strict, publish_to=publish_to)
     raise typer.Exit(code)
 
 
@@ -149,6 +163,7 @@ def watch_articles(
     *,
     strict: bool = False,
     on_publish: Callable[[], object] | None = None,
+    publish_to: str | None = None,
 ) -> None:
     """Rebuild (incrementally: only changed sections are embedded) on every change.
 
@@ -175,8 +190,8 @@ def watch_articles(
         names = sorted({Path(p).name for _, p in changes})
         _echo_err(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
         try:
-            run_index(settings, quiet, strict=strict)
-        except KBError as exc:
+            run_index(settings, quiet, strict=strict, publish_to=publish_to)
+        except (KBError, OSError) as exc:
             _echo_err(f"error: {exc}")
         if on_publish is not None:
             try:
@@ -269,11 +284,18 @@ def serve(
 
     with _friendly_errors():
         settings = _settings(host=host, port=port, workers=workers)
-        if not no_build and settings.articles_dir.is_dir():
+        if settings.index_source:  # built elsewhere: fetch it, never build here
+            from kb.distribution import sync
+
+            try:
+                sync(settings.index_source, settings.index_dir)
+            except (KBError, OSError) as exc:  # the workers keep trying (503 until then)
+                _echo_err(f"warning: could not fetch the index from {settings.index_source}: {exc}")
+        elif not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
         from kb.index import read_manifest
 
-        if read_manifest(settings.index_dir) is None:
+        if read_manifest(settings.index_dir) is None and not settings.index_source:
             raise KBError(
                 f"no index in {settings.index_dir}: build one with `kb index` "
                 f"(articles from {settings.articles_dir})"

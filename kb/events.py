@@ -3,7 +3,9 @@
 Writes go through a queue drained by one background thread in batches, so logging never
 adds latency to a search and a database outage never breaks one: failed batches are kept
 and retried, and the failure is logged. ``flush()`` waits until everything is written
-(tests, shutdown).
+(tests); ``close()`` does the same at shutdown, bounded by ``shutdown_timeout``: a worker
+stopped by SIGTERM writes every queued event before it exits, and when the database does
+not take them in time the count left unwritten is logged, never dropped silently.
 """
 
 from __future__ import annotations
@@ -77,14 +79,24 @@ class _Write:
 
 
 class EventStore:
-    def __init__(self, url: str, *, order_pattern: str | None = None, engine: Engine | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        order_pattern: str | None = None,
+        engine: Engine | None = None,
+        shutdown_timeout: float = 30.0,
+    ):
         self.url = url
         self.engine = engine or make_engine(url)
         self.order_pattern = order_pattern
+        self.shutdown_timeout = shutdown_timeout
         self._queue: queue.Queue[_Write] = queue.Queue()
         self._pending = 0
         self._pending_lock = threading.Condition()
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # closing: retry failed writes sooner
+        self._abandon = threading.Event()  # written, or the shutdown timeout expired: exit
+        self._closed = False
         self._thread: threading.Thread | None = None
         self.errors = 0
         self._migrated = False
@@ -102,12 +114,32 @@ class EventStore:
         self._thread.start()
         return self
 
-    def close(self, timeout: float = 10.0) -> None:
+    def close(self, timeout: float | None = None) -> int:
+        """Write every queued event, then stop the writer; returns the events left unwritten.
+
+        Waits at most ``timeout`` (default ``shutdown_timeout``) so a database that is down
+        cannot hold a stopping server forever; when that expires, how many events were not
+        written is logged as an error (the only way they are ever lost). An event recorded
+        after this (a request that outlived the shutdown) is written at once, in its caller.
+        """
+        timeout = self.shutdown_timeout if timeout is None else timeout
+        with self._pending_lock:
+            self._closed = True  # from now on a late event is written by its caller
+        self._stop.set()  # the writer retries sooner: the clock is running
         self.flush(timeout)
-        self._stop.set()
+        self._abandon.set()
         if self._thread:
-            self._thread.join(timeout)
+            self._thread.join(5.0)
+        left = self._pending
+        if left:
+            log.error(
+                "event store: %d events not written at shutdown: the database did not take "
+                "them within the shutdown timeout of %.0f s (KB_SHUTDOWN_TIMEOUT)",
+                left,
+                timeout,
+            )
         self.engine.dispose()
+        return left
 
     @property
     def pending(self) -> int:
@@ -147,13 +179,27 @@ class EventStore:
         # PostgreSQL refuses NUL in text; a visitor's comment must not be able to poison a batch
         row = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in row.items()}
         with self._pending_lock:
-            self._pending += 1
-        self._queue.put(_Write(table, row))
+            closed = self._closed
+            if not closed:
+                self._pending += 1
+                self._queue.put(_Write(table, row))
+        if closed:
+            self._write_late(_Write(table, row))
+
+    def _write_late(self, item: _Write) -> None:
+        """An event recorded after ``close()``: no writer is left, so write it here."""
+        try:
+            self._write([item])
+        except Exception as exc:
+            self.errors += 1
+            log.error(
+                "event store: a %s event not written after shutdown: %s", item.table.name, exc
+            )
 
     def _writer(self) -> None:
         batch: list[_Write] = []
         backoff = 0.1
-        while not (self._stop.is_set() and not batch and self._queue.empty()):
+        while not self._abandon.is_set():
             if not batch:
                 try:
                     batch.append(self._queue.get(timeout=0.2))
@@ -175,19 +221,16 @@ class EventStore:
                 self._done(len(batch) - len(remaining))
                 batch = remaining
                 if batch:
-                    time.sleep(backoff)
+                    self._abandon.wait(backoff)
                     backoff = min(backoff * 2, 5.0)
                 continue
             except Exception as exc:  # keep the batch: the database may come back
+                # (also while closing: close() decides when to give up, and logs the count)
                 self.errors += 1
                 log.error(
                     "event store write failed (%d events kept, retrying): %s", len(batch), exc
                 )
-                if self._stop.is_set() and backoff > 2:
-                    log.error("dropping %d events at shutdown", len(batch))
-                    self._done(len(batch))
-                    batch = []
-                time.sleep(backoff)
+                self._abandon.wait(min(backoff, 1.0) if self._stop.is_set() else backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
             self._done(len(batch))

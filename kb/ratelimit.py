@@ -1,27 +1,31 @@
-"""Rate limits: parsing "60/minute" and counting requests per client in a sliding window.
+"""Rate limits: budgets written as "60/minute", counted in a moving window by the
+`limits` library (the one behind slowapi and Flask-Limiter).
 
-Pure Python so the settings can validate a rate at start-up and the web layer can enforce
-it; see ``web.ratelimit`` for why the budget is per client and per process.
+Counted in this process's memory by default. With a Redis URL the count lives in Redis,
+so one budget holds across every worker and machine (N workers no longer allow N times
+the budget). When Redis fails, each process counts in its own memory until Redis answers
+again: a warning is logged once per outage and every such check is counted
+(``fallbacks``), so an outage loosens the limit to per-process, never to no limit and
+never to an error for the visitor.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
-PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
-_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.I)
-SWEEP_ABOVE = 10_000  # clients remembered before stale ones are forgotten
+import limits
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
+log = logging.getLogger("kb.ratelimit")
 
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    window: float  # seconds
+Rate = limits.RateLimitItem
+REDIS_TIMEOUT = 0.25  # seconds: a hung Redis may delay a request this much, once per retry
+RETRY_REDIS_AFTER = 5.0  # seconds between attempts to go back to Redis after a failure
 
 
 def parse_rate(text: str) -> Rate | None:
@@ -29,46 +33,110 @@ def parse_rate(text: str) -> Rate | None:
     text = text.strip()
     if not text or text == "0":
         return None
-    match = _RATE.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a rate such as '60/minute' (empty or 0: no limit)")
-    count, multiple, period = match.groups()
-    limit = int(count)
-    if limit == 0:
-        return None
-    return Rate(limit, int(multiple or 1) * PERIODS[period.lower()])
+    try:
+        rate = limits.parse(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a rate such as '60/minute' (empty or 0: no limit)"
+        ) from None
+    return rate if rate.amount > 0 else None
 
 
-class RateLimiter:
-    """Sliding-window log per client: exact, and small because it keeps at most ``limit``
-    timestamps per client. Thread-safe (sync routes run in a thread pool)."""
+def redis_storage(url: str, prefix: str) -> Storage:
+    """Redis storage for the limits, failing fast (``StorageError``) when Redis does not
+    answer, so a request never waits long on it."""
+    storage = storage_from_string(
+        url,
+        key_prefix=f"{prefix}:limits",
+        wrap_exceptions=True,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=REDIS_TIMEOUT,
+    )
+    assert isinstance(storage, Storage)  # a redis:// URL gives the synchronous storage
+    return storage
 
-    def __init__(self, rate: Rate, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
+
+class RateLimits:
+    """The site's named budgets (``search``, ``feedback``), each counted per client key.
+
+    Thread-safe: sync routes run in a thread pool, and both storages are."""
+
+    def __init__(
+        self,
+        rates: Mapping[str, Rate],
+        redis_url: str = "",
+        prefix: str = "kb",
+        *,
+        on_fallback: Callable[[], None] | None = None,
+        retry_after: float = RETRY_REDIS_AFTER,
+    ) -> None:
+        self.rates = dict(rates)
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared = (
+            MovingWindowRateLimiter(redis_storage(redis_url, prefix)) if redis_url else None
+        )
+        self._on_fallback = on_fallback
+        self._retry_after = retry_after
+        self._down_since: float | None = None  # monotonic time of the failure, while down
         self._lock = threading.Lock()
-        self._next_sweep = 0.0
+        self.fallbacks = 0  # checks counted in memory because Redis failed
 
-    def hit(self, key: str) -> float:
-        """Count a request; 0 when it is allowed, else seconds until one would be."""
-        now = self._clock()
-        horizon = now - self.rate.window
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= horizon:
-                hits.popleft()
-            if len(hits) >= self.rate.limit:
-                return hits[0] + self.rate.window - now
-            hits.append(now)
-            if len(self._hits) > SWEEP_ABOVE and now >= self._next_sweep:
-                self._sweep(horizon)
-                self._next_sweep = now + self.rate.window
+    @property
+    def shared(self) -> bool:
+        """True while budgets are counted in Redis (configured and answering)."""
+        return self._shared is not None and self._down_since is None
+
+    def hit(self, name: str, key: str) -> float:
+        """Count a request against budget ``name``; 0 when it is allowed, else seconds until
+        one would be. A budget that is not configured never limits."""
+        rate = self.rates.get(name)
+        if rate is None:
             return 0.0
+        if self._shared is not None:
+            if self._redis_due():
+                try:
+                    wait = self._hit(self._shared, rate, name, key)
+                except StorageError as exc:
+                    self._redis_failed(exc)
+                else:
+                    self._redis_answered()
+                    return wait
+            self._count_fallback()
+        return self._hit(self._local, rate, name, key)
 
-    def _sweep(self, horizon: float) -> None:
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
-            del self._hits[key]
+    @staticmethod
+    def _hit(limiter: MovingWindowRateLimiter, rate: Rate, name: str, key: str) -> float:
+        if limiter.hit(rate, name, key):
+            return 0.0
+        reset = limiter.get_window_stats(rate, name, key).reset_time
+        return max(reset - time.time(), 0.001)
 
-    def __len__(self) -> int:
-        return len(self._hits)
+    def _redis_due(self) -> bool:
+        """Redis is up, or it failed long enough ago to try again."""
+        with self._lock:
+            down = self._down_since
+        return down is None or time.monotonic() - down >= self._retry_after
+
+    def _redis_failed(self, exc: Exception) -> None:
+        with self._lock:
+            first = self._down_since is None
+            self._down_since = time.monotonic()
+        if first:
+            log.warning(
+                "Redis is unavailable for rate limits (%s): counting per process until it "
+                "answers again",
+                exc,
+            )
+
+    def _redis_answered(self) -> None:
+        if self._down_since is None:
+            return
+        with self._lock:
+            self._down_since = None
+        log.warning("Redis answers again: rate limits are shared across processes again")
+
+    def _count_fallback(self) -> None:
+        with self._lock:
+            self.fallbacks += 1
+        if self._on_fallback is not None:
+            self._on_fallback()

@@ -24,6 +24,7 @@ from kb.errors import QueryError, empty_query, too_long, unknown_language
 from kb.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
 from kb.index import SearchIndex
 from kb.lexical import Analyzer
+from kb.shared_cache import SharedCache
 from kb.snippets import make_snippet
 from kb.text import clean_unicode, fold_diacritics
 
@@ -111,8 +112,10 @@ class Searcher:
         threshold_override: float | None = None,
         max_query_chars: int = 500,
         cache_size: int = 1024,
+        shared: SharedCache | None = None,
     ) -> None:
         self.index = index
+        self.shared = shared  # the fleet's cache of this version (KB_REDIS_URL), if any
         self.embedder = embedder
         self.threshold_override = threshold_override
         self.max_query_chars = max_query_chars
@@ -127,8 +130,12 @@ class Searcher:
             if vec is not None:
                 self._cache.move_to_end(query)
                 return vec
-        prefix = getattr(self.embedder, "query_prefix", "")
-        vec = self.embedder.encode([prefix + query])[0]
+        vec = self.shared.vector(query) if self.shared is not None else None
+        if vec is None:
+            prefix = getattr(self.embedder, "query_prefix", "")
+            vec = self.embedder.encode([prefix + query])[0]
+            if self.shared is not None:
+                self.shared.put_vector(query, vec)
         with self._lock:
             self._cache[query] = vec
             if len(self._cache) > self._cache_size:
@@ -186,12 +193,35 @@ class Searcher:
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached
-        result = self._search(query, lang, limit, prefer, mode)
+        result = self._shared_result(key)
+        if result is None:
+            result = self._search(query, lang, limit, prefer, mode)
+            if self.shared is not None:
+                self.shared.put_result(
+                    (*key, self.threshold_override),
+                    {**result.to_dict(), "threshold": result.threshold},
+                )
         with self._lock:
             self._results[key] = result
             if len(self._results) > self._cache_size:
                 self._results.popitem(last=False)
         return result
+
+    def _shared_result(self, key: tuple[Any, ...]) -> SearchResult | None:
+        """A result another worker or server computed for this version, if any."""
+        if self.shared is None:
+            return None
+        data = self.shared.result((*key, self.threshold_override))
+        if data is None:
+            return None
+        return SearchResult(
+            query=data["query"],
+            lang=data["lang"],
+            answered=data["answered"],
+            hits=[Hit(**h) for h in data["results"]],
+            threshold=data["threshold"],
+            fallback_from=data["fallback_from"],
+        )
 
     @cached_property
     def profile(self) -> ModelProfile:

@@ -111,10 +111,22 @@ class Settings(BaseSettings):
         description="Key that signs cookies and form tokens; derived from the admin token, or "
         "random per process, when unset (set it when running several workers).",
     )
+    index_source: str = Field(
+        "",
+        description="Shared location (`file:///srv/kb-index`) the server fetches newly "
+        "published index versions from, into its own `KB_INDEX_DIR`, at every "
+        "`KB_RELOAD_INTERVAL`; empty: it serves what is built into `KB_INDEX_DIR`.",
+    )
     reload_interval: float = Field(
         0.25,
         description="Seconds between checks for a newly published index, which the server "
         "swaps to without a restart (0: never).",
+    )
+    shutdown_timeout: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds a stopping server waits for the event database to take the "
+        "events still queued; if it expires, how many were not written is logged.",
     )
     contact_chat_url: str = Field(
         "", description="Live-chat address offered on the contact page (empty: not offered)."
@@ -156,12 +168,25 @@ class Settings(BaseSettings):
     rate_limit_search: str = Field(
         "120/minute",
         description="Searches (page and `/api/search`) one client IP may make, e.g. "
-        "`60/minute`; empty or `0`: no limit. Counted per worker process.",
+        "`60/minute`; empty or `0`: no limit. Counted in a moving window, per process, or "
+        "across all of them with `KB_REDIS_URL`.",
     )
     rate_limit_feedback: str = Field(
         "10/minute",
         description="Feedback votes one client IP may send, e.g. `10/minute`; empty or `0`: "
-        "no limit. Counted per worker process.",
+        "no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
+    )
+    redis_url: str = Field(
+        "",
+        description="Redis (`redis://host:6379/0`) where every worker and machine counts the "
+        "rate limits together and shares query vectors and results per index version; "
+        "empty: each process counts and caches its own. When Redis is down each process "
+        "counts and caches alone, with a warning and a metric.",
+    )
+    redis_prefix: str = Field(
+        "kb",
+        description="Prefix of every Redis key this help center writes, so several can "
+        "share one Redis.",
     )
 
     @field_validator("database_url")
@@ -175,6 +200,20 @@ class Settings(BaseSettings):
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)  # refused at start-up, with the setting named, not at first use
+        return value
+
+    @field_validator("index_source")
+    @classmethod
+    def _index_source(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from kb.distribution import location_path  # only then: it loads the index code
+            from kb.errors import ConfigError
+
+            try:  # a location this version cannot read is refused at start-up
+                location_path(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("accent_color")

@@ -65,6 +65,7 @@ def healthz(request: Request) -> dict[str, Any]:
         "status": "ok",
         "index_error": state.index_error,
         "index_version": index.version,
+        "index_source": state.settings.index_source or None,
         "articles": len(index.articles),
         "chunks": len(index.chunks),
         "languages": list(index.languages),

@@ -25,10 +25,11 @@ from kb.errors import IndexNotFoundError, KBError, QueryError
 from kb.events import EventStore
 from kb.index import SearchIndex
 from kb.logs import configure_logging
-from kb.ratelimit import RateLimiter, parse_rate
+from kb.ratelimit import RateLimits, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, contact, pages, results
+from web.draining import CloseWhenDraining, drain_on_signals
 from web.errors import query_error_key, render_error
 from web.metrics import Metrics, MetricsMiddleware
 from web.security import (
@@ -38,7 +39,7 @@ from web.security import (
     add_security_headers,
     secret_key,
 )
-from web.state import AppState
+from web.state import AppState, fetch_published, shared_cache
 
 log = logging.getLogger("kb.web")
 
@@ -46,10 +47,16 @@ STATIC = Path(__file__).parent / "static"
 SWAGGER = Path(str(resources.files("fastapi_swagger") / "resources"))
 
 
-def rate_limiters(settings: Settings) -> dict[str, RateLimiter]:
-    """One limiter per configured budget; a budget left empty has none (no limit)."""
+def rate_limits(settings: Settings, metrics: Metrics) -> RateLimits:
+    """The configured budgets (one left empty is no limit), shared through Redis when
+    ``KB_REDIS_URL`` is set; checks that fall back to process memory are counted."""
     budgets = {"search": settings.rate_limit_search, "feedback": settings.rate_limit_feedback}
-    return {name: RateLimiter(rate) for name, text in budgets.items() if (rate := parse_rate(text))}
+    return RateLimits(
+        {name: rate for name, text in budgets.items() if (rate := parse_rate(text))},
+        settings.redis_url,
+        settings.redis_prefix,
+        on_fallback=metrics.rate_limit_fallbacks.inc,
+    )
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -60,6 +67,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        drain_on_signals()  # from SIGTERM on, connections close after their response
         # a query is one short text: one thread per call, the requests are the parallelism
         # (more threads per call oversubscribe the cores once several requests run)
         threads = settings.embed_threads or 1
@@ -68,7 +76,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         # query waits for a descheduled thread (measured 1 ms -> 16 ms on a loaded 2-core box)
         faiss.omp_set_num_threads(threads)
         events = EventStore(
-            settings.database_url, order_pattern=settings.order_number_pattern
+            settings.database_url,
+            order_pattern=settings.order_number_pattern,
+            shutdown_timeout=settings.shutdown_timeout,
         ).open()
         try:
             events.prune(settings.retention_days)
@@ -81,6 +91,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 model,
                 threshold_override=settings.answer_threshold,
                 max_query_chars=settings.max_query_chars,
+                shared=shared_cache(settings, index),
             )
             state = AppState(
                 settings, model, searcher, events, metrics=metrics, index_error=why_not_current
@@ -92,7 +103,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             return state
 
         def load() -> tuple[SearchIndex, str | None]:
-            """The current version, or the newest that loads if it does not (and why)."""
+            """The current version, or the newest that loads if it does not (and why);
+            with KB_INDEX_SOURCE, the location's current version is fetched first."""
+            fetch_published(settings)
             return SearchIndex.load_serving(settings.index_dir, getattr(model, "fingerprint", None))
 
         stop = threading.Event()
@@ -116,7 +129,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             stop.set()
             if watcher.is_alive():
                 watcher.join(5)
-            events.close()  # writes the events still queued: nothing is lost on SIGTERM
+            # writes the events still queued (bounded by KB_SHUTDOWN_TIMEOUT, and what is
+            # left then is logged): nothing is lost silently on SIGTERM
+            events.close()
 
     app = FastAPI(
         docs_url=None,  # served below from the bundled Swagger UI: no CDN, works offline
@@ -128,7 +143,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.signing_key = secret_key(settings)
     app.state.metrics = metrics
-    app.state.rate_limiters = rate_limiters(settings)
+    app.state.rate_limits = rate_limits(settings, metrics)
     app.add_middleware(BodyLimitMiddleware)  # innermost: its 413 reaches the error pages
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -142,6 +157,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             max_age=3600,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(CloseWhenDraining)  # outermost: every response of a stopping worker
     if settings.log_format == "json":
         configure_logging(settings)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER), name="swagger")

@@ -56,6 +56,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.rate_limit_fallbacks = Counter(
+            "kb_rate_limit_fallbacks",
+            "Rate-limit checks counted in process memory because Redis was unavailable.",
+            registry=self.registry,
+        )
+
     def observe_search(self, source: str, lang: str | None, answered: bool) -> None:
         labels = (source, lang or "unknown")
         self.searches.labels(*labels).inc()
@@ -95,6 +101,14 @@ class _StateCollector(Collector):
         ready = GaugeMetricFamily("kb_ready", "1 when the index is loaded and serving.")
         ready.add_metric([], 1.0 if state is not None else 0.0)
         yield ready
+        limits = getattr(self.app.state, "rate_limits", None)
+        if limits is not None:
+            shared = GaugeMetricFamily(
+                "kb_rate_limits_shared",
+                "1 while rate limits are counted in Redis across processes, 0 per process.",
+            )
+            shared.add_metric([], 1.0 if limits.shared else 0.0)
+            yield shared
         if state is None:
             return
         index = state.index

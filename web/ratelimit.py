@@ -2,11 +2,12 @@
 
 A help center is public: one script hammering search can starve real customers of CPU (every
 query runs the embedding model), and a feedback form invites spam. Each client IP gets a
-budget per sliding window; beyond it the answer is 429 with ``Retry-After``.
+budget per moving window; beyond it the answer is 429 with ``Retry-After``.
 
-The budget lives in the worker process's memory, so with ``--workers N`` a client can get up
-to N times the configured rate. That is deliberate: no shared store to run or to fail, and
-the limit is there against floods, not to meter fair use. The client is
+The budget is counted by ``kb.ratelimit``: in the worker's memory by default (with
+``--workers N`` a client can then get up to N times the rate), in Redis across every worker
+and machine when ``KB_REDIS_URL`` is set (per process again, with a warning, while Redis is
+down). The client is
 ``request.client.host``: behind a reverse proxy, let uvicorn put the real address there
 (``--proxy-headers --forwarded-allow-ips=<proxy address>``) rather than trusting any
 ``X-Forwarded-For`` a client sends.
@@ -19,7 +20,7 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 
-from kb.ratelimit import RateLimiter
+from kb.ratelimit import RateLimits
 
 
 def client_key(request: Request) -> str:
@@ -30,11 +31,10 @@ def limiter(name: str) -> Callable[[Request], None]:
     """A route dependency enforcing the app's limiter ``name`` (absent: no limit)."""
 
     def check(request: Request) -> None:
-        limiters: dict[str, RateLimiter] = getattr(request.app.state, "rate_limiters", {})
-        active = limiters.get(name)
-        if active is None:
+        limits: RateLimits | None = getattr(request.app.state, "rate_limits", None)
+        if limits is None:
             return
-        wait = active.hit(client_key(request))
+        wait = limits.hit(name, client_key(request))
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             raise HTTPException(

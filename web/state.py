@@ -7,16 +7,47 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from kb import distribution
 from kb.embeddings import Embedder
 from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex, current_version, named_version
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
+from kb.shared_cache import SharedCache
 from kb.suggest import SuggestResult
 from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
+
+
+def shared_cache(settings: Settings, index: SearchIndex) -> SharedCache | None:
+    """The fleet's query cache for this index version, with ``KB_REDIS_URL``."""
+    if not settings.redis_url:
+        return None
+    return SharedCache(settings.redis_url, settings.redis_prefix, index.version)
+
+
+def fetch_published(settings: Settings) -> str | None:
+    """With ``KB_INDEX_SOURCE``, copy its current version into ``KB_INDEX_DIR`` and make it
+    current there (atomically: see ``kb.distribution``). Never raises: a location that is
+    unreachable or mid-publish is logged and the version already here keeps serving."""
+    if not settings.index_source:
+        return None
+    try:
+        fetched = distribution.sync(settings.index_source, settings.index_dir)
+    except Exception as exc:
+        error = f"could not fetch the index from {settings.index_source}: {exc}"
+        if _fetch_errors.get(settings.index_dir) != error:  # once, not every interval
+            log.error("%s; still serving what %s holds", error, settings.index_dir)
+        _fetch_errors[settings.index_dir] = error
+        return None
+    _fetch_errors.pop(settings.index_dir, None)
+    return fetched
+
+
+_fetch_errors: dict[Path, str] = {}  # the last fetch error per index folder (logged once)
 
 
 @dataclass
@@ -45,6 +76,7 @@ class AppState:
             return self._reload_if_changed()
 
     def _reload_if_changed(self) -> bool:
+        fetch_published(self.settings)
         folder = current_version(self.settings.index_dir)
         if folder is None:
             named = named_version(self.settings.index_dir)
@@ -67,6 +99,7 @@ class AppState:
             self.embedder,
             threshold_override=old.threshold_override,
             max_query_chars=old.max_query_chars,
+            shared=shared_cache(self.settings, index),
         )
         self.index_error = None
         log.info("now serving index %s", index.version)

@@ -123,8 +123,11 @@ def _rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def server(args: argparse.Namespace, index: Path, workers: int) -> Iterator[dict[str, Any]]:
-    """uvicorn on the app factory; yields base URL, start-up seconds and RSS."""
+def server(
+    args: argparse.Namespace, index: Path, workers: int, **extra: str
+) -> Iterator[dict[str, Any]]:
+    """uvicorn on the app factory (``extra``: more KB_* settings); yields base URL,
+    start-up seconds and RSS."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -132,7 +135,7 @@ def server(args: argparse.Namespace, index: Path, workers: int) -> Iterator[dict
     cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     cmd += ["--http", "web.nodelay:HTTP"]  # as README's several-workers command
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=_env(args, index), cwd=ROOT)
+    proc = subprocess.Popen(cmd, env=_env(args, index, **extra), cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -239,6 +242,8 @@ def run(args: argparse.Namespace) -> list[Row]:
     # the one-off ONNX export is not part of a build's cost: do it before the clock starts
     embedder = load_embedder(backend=args.backend, cache_dir=args.models)
     torch_model = load_embedder(backend="torch")._model
+    if args.fleet_only and (index / "CURRENT").is_file():
+        return fleet(args, index)
     if args.reuse_index and (index / "CURRENT").is_file():
         rows += [Row("(builds skipped: --reuse-index)", "index reused from", 0, str(index))]
         version = _version(index)
@@ -292,6 +297,8 @@ def run(args: argparse.Namespace) -> list[Row]:
         ),
     ]
     rows += serving(args, index, embedder, torch_model)
+    if not args.smoke:
+        rows += fleet(args, index)
     rows += writing(args, articles, index)
     return rows + scaling(args, articles, index, embedder)
 
@@ -419,6 +426,64 @@ def serving(args: argparse.Namespace, index: Path, embedder: Any, torch_model: A
     return rows
 
 
+def fleet(args: argparse.Namespace, index: Path) -> list[Row]:
+    """Two servers sharing Redis: the questions one has answered, asked on the other.
+
+    Server A answers every distinct question once; then server B gets the same questions.
+    With the shared cache (KB_REDIS_URL) B finds A's results in Redis instead of running
+    the model; the baseline, measured in the same run, is the same two servers without it.
+    """
+    import secrets
+
+    import redis
+
+    url = os.environ.get("KB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        return [Row("(fleet skipped)", f"Redis unreachable at {url}: {exc}", 0, "")]
+    print("fleet: two servers, with and without the shared cache ...", file=sys.stderr)
+    distinct = queries(_version(index), args.queries)
+    latencies: dict[bool, list[float]] = {}
+    walls: dict[bool, float] = {}
+    prefix = f"bench-{secrets.token_hex(4)}"
+    for shared in (False, True):  # alternate order would not help: each pair starts cold
+        extra = {"KB_RATE_LIMIT_SEARCH": "0", "KB_RATE_LIMIT_FEEDBACK": "0"}
+        if shared:
+            extra |= {"KB_REDIS_URL": url, "KB_REDIS_PREFIX": prefix}
+        with server(args, index, 1, **extra) as a, server(args, index, 1, **extra) as b:
+            load(a["base"], distinct, 4, args.out)  # A answers (and embeds) each question
+            result = load(b["base"], distinct, 4, args.out)  # B gets the same ones
+        latencies[shared], walls[shared] = result["latencies_ms"], result["wall_s"]
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}:*"):  # the run's entries, not left for a day
+        client.delete(key)
+    g = f"two servers ({len(distinct)} questions answered on A, then asked on B)"
+    return [
+        Row(
+            g,
+            "B p50, shared cache vs none",
+            pct(latencies[True], 50),
+            "ms",
+            pct(latencies[False], 50),
+        ),
+        Row(
+            g,
+            "B p95, shared cache vs none",
+            pct(latencies[True], 95),
+            "ms",
+            pct(latencies[False], 95),
+        ),
+        Row(
+            g,
+            "B req/s, shared cache vs none",
+            len(distinct) / walls[True],
+            "req/s",
+            len(distinct) / walls[False],
+        ),
+    ]
+
+
 def scaling(args: argparse.Namespace, articles: Path, index: Path, embedder: Any) -> list[Row]:
     """Subsets built from scratch; dense search exact vs HNSW up to ×4 (synthetic)."""
     from kb.embeddings import load_embedder
@@ -490,6 +555,11 @@ def main(argv: list[str] | None = None) -> None:
         "--reuse-index",
         action="store_true",
         help="serve the index a previous run built in --out: HTTP figures only, no builds",
+    )
+    parser.add_argument(
+        "--fleet-only",
+        action="store_true",
+        help="only the two-server shared-cache figures, on the index a previous run built",
     )
     parser.add_argument("--articles", type=int, default=0, help="use only the first N articles")
     parser.add_argument(

@@ -95,3 +95,22 @@ def test_serve_rebuilds_an_index_made_by_an_older_chunker_or_another_model(
         builds.clear()
         kb.cli.ensure_index(settings, echo=lambda _: None)
         assert len(builds) == rebuilt, chunking
+
+
+def test_index_publish_to_puts_the_new_version_at_the_shared_location(
+    tmp_path: Path, kb_env: Settings
+) -> None:
+    articles = tmp_path / "articles"
+    (articles / "en" / "faq").mkdir(parents=True)
+    (articles / "en" / "faq" / "ok.md").write_text("# Opening hours\n\nWe open at 9.\n")
+    index, shared = tmp_path / "index", tmp_path / "shared"
+    args = ["index", "--articles", str(articles), "--index", str(index), "--quiet"]
+    result = runner.invoke(app, [*args, "--publish-to", f"file://{shared}"])
+    assert result.exit_code == 0, result.output
+    version = (index / "CURRENT").read_text()
+    assert (shared / "CURRENT").read_text() == version
+    assert f"published version {version} to file://{shared}" in result.output
+    assert (shared / "versions" / version / "published.json").is_file()
+    refused = runner.invoke(app, [*args, "--publish-to", "s3://bucket/kb"])
+    assert refused.exit_code == 1 and "only file:///" in refused.output
+    assert (index / "CURRENT").read_text() == version, "refused before building anything"

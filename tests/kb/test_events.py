@@ -237,3 +237,40 @@ def test_an_event_the_database_refuses_does_not_block_the_others(
     record(store, 2)
     assert store.flush(15) and store.counts()["searches"] == 5
     store.close()
+
+
+def test_close_writes_every_queued_event_first(store_url: tuple[str, dict]) -> None:
+    """What a stopping worker does: close() right after a burst, and all of it is stored."""
+    url, extra = store_url
+    store = open_store(url, extra)
+    record(store, 700)  # more than one batch
+    assert store.close() == 0
+    again = open_store(url, extra)
+    assert again.counts()["searches"] == 700
+    again.close()
+
+
+def test_close_with_the_database_down_says_how_many_events_were_not_written(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = EventStore("postgresql://postgres@127.0.0.1:1/nothing", shutdown_timeout=0.5).open()
+    record(store, 3)
+    assert store.close() == 3
+    assert "3 events not written at shutdown" in caplog.text
+    assert "KB_SHUTDOWN_TIMEOUT" in caplog.text
+
+
+def test_an_event_recorded_after_close_is_written_by_its_caller(
+    store_url: tuple[str, dict],
+) -> None:
+    """A request that outlives the shutdown still has its event stored (no writer is left
+    to take it from the queue)."""
+    url, extra = store_url
+    store = open_store(url, extra)
+    record(store, 2)
+    store.close()
+    record(store, 1)
+    assert store.pending == 0
+    again = open_store(url, extra)
+    assert again.counts()["searches"] == 3
+    again.close()

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from indexer.build import BuildReport
 from kb.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
+from tests.conftest import REDIS_URL
 from web.app import create_app
 
 
@@ -83,6 +84,53 @@ def test_feedback_has_its_own_smaller_budget(limited: TestClient) -> None:
 
 
 def test_limits_are_off_when_unset(client: TestClient) -> None:
-    assert client.app.state.rate_limiters == {}
+    assert client.app.state.rate_limits.rates == {}
     statuses = {client.get("/api/search", params={"q": "dostava"}).status_code for _ in range(5)}
     assert statuses == {200}
+
+
+def test_with_redis_two_workers_share_one_budget(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    redis_prefix: str,
+    tmp_path: Path,
+) -> None:
+    settings = demo_settings.replace(
+        database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
+        rate_limit_search="4/minute",
+        redis_url=REDIS_URL,
+        redis_prefix=redis_prefix,
+    )
+    with (
+        TestClient(create_app(settings, embedder)) as one,
+        TestClient(create_app(settings, embedder)) as two,
+    ):
+        statuses = [
+            worker.get("/api/search", params={"q": "dostava"}).status_code
+            for worker in (one, two, one, two, one, two)
+        ]
+        assert statuses == [200, 200, 200, 200, 429, 429]
+        assert "kb_rate_limits_shared 1.0" in one.get("/metrics").text
+
+
+def test_redis_down_limits_per_worker_with_a_warning_and_a_metric(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Never a 500 and never unlimited: each worker counts its own budget meanwhile."""
+    settings = demo_settings.replace(
+        database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
+        rate_limit_search="3/minute",
+        redis_url="redis://127.0.0.1:1/0",  # nothing listens there
+    )
+    with TestClient(create_app(settings, embedder)) as site:
+        statuses = [site.get("/api/search", params={"q": "dostava"}).status_code for _ in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]
+        metrics = site.get("/metrics").text
+    assert "kb_rate_limit_fallbacks_total 5.0" in metrics
+    assert "kb_rate_limits_shared 0.0" in metrics
+    assert "Redis is unavailable for rate limits" in caplog.text
