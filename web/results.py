@@ -81,10 +81,13 @@ def search_page(
     q: Annotated[str, Query(max_length=2000)] = "",
     lang: Annotated[str | None, Query(max_length=8)] = None,
     hl: Annotated[str | None, Query(max_length=8)] = None,
+    exact: Annotated[str | None, Query(max_length=1)] = None,
 ) -> Response:
     """``hl`` is the interface language (the page searched from, or the language switch);
     ``lang`` restricts results to one language. Without ``lang`` the query's own language
-    decides what is searched, whatever the interface language."""
+    decides what is searched, whatever the interface language. A misspelt query that
+    only its correction answers shows the correction's results; ``exact=1`` (the
+    "search instead for" link) searches what was typed."""
     state = request.app.state.kb
     asked_ui = hl if hl in state.index.languages else None
     ui_lang = page_lang(request, asked_ui or lang)
@@ -92,7 +95,9 @@ def search_page(
         return RedirectResponse(f"/{ui_lang}/", status_code=303)
     started = time.perf_counter()
     try:
-        result = state.searcher.search(q, check_lang(request, lang), prefer=asked_ui or ui_lang)
+        result = state.searcher.search(
+            q, check_lang(request, lang), prefer=asked_ui or ui_lang, correct=exact != "1"
+        )
     except QueryError as exc:
         key = query_error_key(str(exc))
         return render(
@@ -127,4 +132,8 @@ def search_page(
         contact_url=f"/{ui_lang}/contact?{urlencode({'q': q})}",
         other_lang=other,
         other_url=_search_url(q=q, lang=other, hl=ui_lang) if other else None,
+        corrected_url=_search_url(q=result.corrected_query, lang=lang, hl=ui_lang, exact="1")
+        if result.corrected_query
+        else None,
+        exact_url=_search_url(q=q, lang=lang, hl=ui_lang, exact="1"),
     )

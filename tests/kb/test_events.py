@@ -74,7 +74,14 @@ def test_events_are_written_and_scrubbed(store_url: tuple[str, dict]) -> None:
         comment="kartica 4111 1111 1111 1111",
     )
     assert store.flush()
-    assert store.counts() == {"searches": 1, "clicks": 1, "votes": 1, "copies": 0, "contacts": 0, "agent_messages": 0}
+    assert store.counts() == {
+        "searches": 1,
+        "clicks": 1,
+        "votes": 1,
+        "copies": 0,
+        "contacts": 0,
+        "agent_messages": 0,
+    }
     [row] = store.rows(schema.searches)
     assert row["query"] == "moj mail [email] i [phone]"
     assert store.rows(schema.votes)[0]["comment"] == "kartica [card]"
@@ -186,7 +193,14 @@ def test_no_event_is_lost_with_several_writer_processes(store_url: tuple[str, di
         p.join(120)
         assert p.exitcode == 0
     store = open_store(url, extra)
-    assert store.counts() == {"searches": 600, "clicks": 0, "votes": 60, "copies": 0, "contacts": 0, "agent_messages": 0}
+    assert store.counts() == {
+        "searches": 600,
+        "clicks": 0,
+        "votes": 60,
+        "copies": 0,
+        "contacts": 0,
+        "agent_messages": 0,
+    }
     store.close()
 
 
@@ -210,7 +224,14 @@ def test_an_event_the_database_refuses_does_not_block_the_others(
     store.record_click(session_id="s", lang=None, slug="x", search_id=None)  # type: ignore[arg-type]
     record(store, 3)
     assert store.flush(15), "the events after the refused one are written"
-    assert store.counts() == {"searches": 3, "clicks": 0, "votes": 1, "copies": 0, "contacts": 0, "agent_messages": 0}
+    assert store.counts() == {
+        "searches": 3,
+        "clicks": 0,
+        "votes": 1,
+        "copies": 0,
+        "contacts": 0,
+        "agent_messages": 0,
+    }
     [vote] = store.rows(schema.votes)
     assert vote["comment"] == "ab"
     record(store, 2)
