@@ -7,6 +7,12 @@ within one edit for 5-8 letters, two for 9 or more, the closest first and among 
 most frequent. Short words (too many neighbours), numbers and codes ("0x8004dec5",
 "AADDS104": a near code is another code) are never corrected.
 
+A word the help center does not use is not always a typo: "naučiti" (to learn) is one edit
+from "naručiti" (to order), "Australia" one from "Austria", and correcting them turns an
+unanswerable question into a confidently wrong answer. So a word the language commonly
+uses (wordfreq's list of words seen at least once per million, diacritics folded like
+the index's) is left alone: it says the question is about something else.
+
 The vocabulary is built by the indexer and saved beside the lexical index; the candidate
 search is rapidfuzz's (optimal string alignment: a swapped pair of letters is one edit).
 """
@@ -18,9 +24,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+import wordfreq
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -33,6 +40,18 @@ CANDIDATES = 3  # vocabulary words one typed word may stand for
 # a near match counts less than the word itself: a correction is a guess
 FUZZY_WEIGHT = {1: 0.8, 2: 0.6}
 FILE = "words.json"
+# wordfreq files Croatian, Serbian and Bosnian together, as Serbo-Croatian
+_WORDFREQ_LANG = {"hr": "sh", "sr": "sh", "bs": "sh"}
+
+
+@lru_cache(maxsize=8)
+def common_words(lang: str) -> frozenset[str]:
+    """Words ``lang`` uses at least once per million (folded): real words, never typos."""
+    code = _WORDFREQ_LANG.get(lang, lang)
+    if code not in wordfreq.available_languages(wordlist="small"):
+        return frozenset()
+    words = wordfreq.get_frequency_dict(code, wordlist="small")
+    return frozenset(fold_word(w, lang) for w in words)
 
 
 def max_edits(word: str) -> int:
@@ -113,7 +132,7 @@ class Vocabulary:
         if not correctable(typed):
             return []
         word = fold_word(typed.lower(), self.lang)
-        if word in self.frequency:
+        if word in self.frequency or word in common_words(self.lang):
             return []
         limit = max_edits(word)
         found = process.extract(

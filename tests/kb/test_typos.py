@@ -121,3 +121,14 @@ def test_a_misspelt_off_topic_question_is_still_not_answered(
     searcher: Searcher, lang: str, query: str
 ) -> None:
     assert not searcher.search(query, prefer=lang).answered
+
+
+def test_a_real_word_the_help_center_does_not_use_is_not_a_typo() -> None:
+    """ "naučiti" (learn) is one edit from "naručiti" (order), "Australia" from "Austria":
+    corrected, an unanswerable question would get a confident wrong answer."""
+    hr = Vocabulary.build("hr", ["Kako naručiti", "Dostava u Austriju"])
+    assert hr.candidates("naučiti") == [] and hr.candidates("nauciti") == []
+    assert hr.candidates("Australiju") == []
+    assert hr.candidates("naruciit")[0].word == "naruciti"
+    en = Vocabulary.build("en", ["Delivery to Austria", "earn points"])
+    assert en.candidates("Australia") == [] and en.candidates("learn") == []
