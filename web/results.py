@@ -3,8 +3,9 @@
 A search ranks every article, so its tail is noise (score 0 for "what is the capital of
 France"). The page shows a hit only when its confidence reaches a share of the answer
 threshold, labels nothing but the best answer of an answered search, and when nothing
-answers offers at most three related articles, the contact page with the question, and
-the other language when that one answers. Thresholds come from the index (calibrated
+answers offers at most three related articles, the contact page with the question, the
+other language when that one answers, and related questions other customers found
+answered. Thresholds come from the index (calibrated
 elsewhere), so this policy follows any recalibration.
 """
 
@@ -19,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from kb.errors import QueryError
+from kb.popular import related_queries
 from kb.search import Hit, SearchResult
 from web.errors import query_error_key
 from web.i18n import message
@@ -115,6 +117,13 @@ def search_page(
     if not asked_ui and not lang and (result.fallback_from or result.lang):
         ui_lang = result.fallback_from or result.lang or ui_lang
     other = other_language_answer(request, result)
+    also = []
+    if not result.answered:
+        asked = result.lang or ui_lang
+        also = [
+            (text, _search_url(q=text, hl=ui_lang))
+            for text in related_queries(q, asked, state.popular_queries(asked))
+        ]
     switch = {
         code: _search_url(q=q, lang=lang, hl=code)
         for code in state.index.languages
@@ -136,4 +145,5 @@ def search_page(
         if result.corrected_query
         else None,
         exact_url=_search_url(q=q, lang=lang, hl=ui_lang, exact="1"),
+        also_searched=also,
     )
