@@ -67,6 +67,9 @@ class AppState:
             self._refuse(folder.name, str(exc))
             return False
         old = self.searcher
+        # built before the swap: the first keystroke on the new version must not wait
+        typeahead = Typeahead(index.articles.values())
+        self._typeahead = (index.version, typeahead)
         self.searcher = Searcher(
             index,
             self.embedder,
@@ -74,7 +77,6 @@ class AppState:
             max_query_chars=old.max_query_chars,
         )
         self.index_error = None
-        _ = self.typeahead  # built before the first keystroke on the new version asks for it
         log.info("now serving index %s", index.version)
         return True
 
