@@ -36,6 +36,7 @@ _STEMMERS = {
 }
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
 BM25_K1 = 1.2
+TYPO_CACHE = 4096  # texts whose typos are remembered (then forgotten all at once)
 BM25_B = 0.75
 
 
@@ -93,6 +94,7 @@ class LexicalIndex:
     ):
         self.lang = lang
         self.vocabulary = vocabulary
+        self._typos: dict[str, list[Typo]] = {}
         self.analyzer = Analyzer(lang)
         self.bm25 = bm25
         self.chunk_ids = chunk_ids
@@ -208,20 +210,29 @@ class LexicalIndex:
 
     def typos(self, text: str) -> list[Typo]:
         """Words of ``text`` this language's sections never use (not even another form
-        of them), each with the vocabulary words it was probably meant to be."""
+        of them), each with the vocabulary words it was probably meant to be. Remembered
+        per text: one search asks for ranking, highlighting and "did you mean"."""
         if self.vocabulary is None:
             return []
+        found = self._typos.get(text)
+        if found is None:
+            if len(self._typos) >= TYPO_CACHE:
+                self._typos.clear()
+            found = self._typos[text] = self._find_typos(text, self.vocabulary)
+        return found
+
+    def _find_typos(self, text: str, vocabulary: Vocabulary) -> list[Typo]:
         stemmer = _stemmer(self.lang)
         stop = stopwords(self.lang)
         found = []
         for m in _TOKEN.finditer(text):
             word = fold(m.group().lower(), self.lang)
-            if word in stop or word in self.vocabulary:
+            if word in stop or word in vocabulary:
                 continue
             term = stemmer.stemWord(word) if stemmer else word
             if term in self.df:
                 continue
-            candidates = self.vocabulary.candidates(m.group())
+            candidates = vocabulary.candidates(m.group())
             if not candidates:
                 continue
             stems = stemmer.stemWords([c.word for c in candidates]) if stemmer else None
