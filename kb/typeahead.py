@@ -63,6 +63,12 @@ def words_of(text: str, lang: str) -> list[str]:
     return [fold_word(w, lang) for w in _WORD.findall(text.lower())]
 
 
+@lru_cache(maxsize=4096)
+def _query_words(query: str, lang: str) -> list[str]:
+    """A popular question's words, analysed once rather than on every keystroke."""
+    return words_of(query, lang)
+
+
 @lru_cache(maxsize=16)
 def _stop(lang: str) -> frozenset[str]:
     return frozenset(fold_word(w, lang) for w in STOPWORDS.get(lang, frozenset()))
@@ -214,7 +220,7 @@ def _matching(popular: Sequence[str], words: list[str], lang: str) -> list[str]:
     typed = " ".join(w for w in words if w)
     out = []
     for query in popular:
-        theirs = words_of(query, lang)
+        theirs = _query_words(query, lang)
         if " ".join(theirs) == typed:
             continue
         if all(any(t.startswith(w) for t in theirs) for w in words if w):
