@@ -162,6 +162,7 @@ def test_with_javascript_off_the_search_box_is_the_plain_form(browser, base_url:
     page.keyboard.press("Enter")
     page.wait_for_selector(".hit")
     assert "Showing results for" in page.inner_text("main")
+    page.screenshot(path=str(SHOTS / "did-you-mean-en.png"), full_page=True)
     assert "/en/articles/damaged-parcel" in (
         page.locator(".hit-title").first.get_attribute("href") or ""
     )
