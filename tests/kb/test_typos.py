@@ -6,6 +6,8 @@ the real model, where a misspelt question is answered and a misspelt off-topic o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from indexer.build import BuildReport
@@ -132,3 +134,16 @@ def test_a_real_word_the_help_center_does_not_use_is_not_a_typo() -> None:
     assert hr.candidates("naruciit")[0].word == "naruciti"
     en = Vocabulary.build("en", ["Delivery to Austria", "earn points"])
     assert en.candidates("Australia") == [] and en.candidates("learn") == []
+
+
+def test_the_vocabulary_is_saved_with_the_lexical_index(tmp_path: Path) -> None:
+    """An index built before typo tolerance (no words.json) still loads; it just never
+    corrects anything."""
+    built = LexicalIndex.build("hr", ["Zaboravljena lozinka", "Povrat novca"], [0, 1])
+    built.save(tmp_path)
+    loaded = LexicalIndex.load("hr", tmp_path)
+    assert loaded.vocabulary == built.vocabulary
+    assert [t.typed for t in loaded.typos("zaboravljna")] == ["zaboravljna"]
+    (tmp_path / "words.json").unlink()
+    older = LexicalIndex.load("hr", tmp_path)
+    assert older.vocabulary is None and older.typos("zaboravljna") == []
