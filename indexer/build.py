@@ -24,9 +24,10 @@ from kb.embeddings import Embedder, as_passages
 from kb.errors import KBError
 from kb.fusion import profile_for
 from kb.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
-from kb.lexical import LexicalIndex
+from kb.lexical import LexicalIndex, stopwords
 from kb.links import Site
 from kb.settings import Settings
+from kb.typos import Vocabulary
 
 RELATED_PER_ARTICLE = 5
 
@@ -181,6 +182,17 @@ def _entry(a: Article, related: list[str], site: Site) -> ArticleEntry:
     )
 
 
+def vocabulary(
+    lang: str, chunks: list[Chunk], articles: dict[tuple[str, str], Article]
+) -> Vocabulary:
+    """The words typed queries are corrected to: everything the lexical index sees."""
+    texts = (
+        c.lexical_text(articles[(c.lang, c.slug)].title, articles[(c.lang, c.slug)].tags)
+        for c in chunks
+    )
+    return Vocabulary.build(lang, texts, stopwords(lang))
+
+
 def build_index(
     settings: Settings,
     embedder: Embedder,
@@ -227,6 +239,7 @@ def build_index(
     chunks: list[Chunk] = []
     chunk_terms: list[list[str]] = []
     titles: dict[tuple[str, str], str] = {}
+    by_key = {(a.lang, a.slug): a for a in published}
     for article in published:
         titles[(article.lang, article.slug)] = article.title
         article_chunks, terms = parsed.chunks(article, embedder)
@@ -244,7 +257,11 @@ def build_index(
         by_lang[c.lang].append(i)
     lexical = {
         lang: LexicalIndex.from_terms(
-            lang, [chunk_terms[i] for i in ids], ids, _synonyms(articles_dir, lang)
+            lang,
+            [chunk_terms[i] for i in ids],
+            ids,
+            _synonyms(articles_dir, lang),
+            vocabulary(lang, [chunks[i] for i in ids], by_key),
         )
         for lang, ids in by_lang.items()
     }

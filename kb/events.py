@@ -452,6 +452,24 @@ class EventStore:
         with self.engine.connect() as conn:
             return {(lang, slug): int(n) for lang, slug, n in conn.execute(query)}
 
+    def answered_queries(self, days: int = 90) -> list[tuple[str | None, str, str]]:
+        """(lang, query, session) of each customer search in the last ``days`` that was
+        answered and whose results were clicked, once per session: the raw material of
+        popular-question suggestions (:mod:`kb.popular` decides what is shown)."""
+        s, c = schema.searches, schema.clicks
+        query = (
+            sa.select(s.c.lang, s.c.query, s.c.session_id)
+            .join(c, c.c.search_id == s.c.id)
+            .where(
+                s.c.ts >= now() - timedelta(days=days),
+                s.c.answered.is_(True),
+                s.c.source.in_(sorted(CUSTOMER_SOURCES)),
+            )
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return [(lang, q, session) for lang, q, session in conn.execute(query)]
+
     def rows(self, table: sa.Table, since: datetime | None = None) -> list[dict[str, Any]]:
         """A table's events, oldest first, with UTC-aware ``ts`` whatever the database."""
         query = sa.select(table)

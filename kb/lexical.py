@@ -20,7 +20,8 @@ import numpy as np
 import Stemmer
 
 from kb.language import STOPWORDS
-from kb.text import fold_diacritics
+from kb.text import fold_word as fold
+from kb.typos import Typo, Vocabulary
 
 _STEMMERS = {
     "en": "english",
@@ -35,21 +36,13 @@ _STEMMERS = {
 }
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
 BM25_K1 = 1.2
+TYPO_CACHE = 4096  # texts whose typos are remembered (then forgotten all at once)
 BM25_B = 0.75
 
 
-# đ is typed as "dj" as often as "d" (and folded to "d"): "djak", "dak" and "đak" meet
-_DJ_LANGUAGES = frozenset({"hr", "sr", "bs"})
-
-
-def fold(word: str, lang: str) -> str:
-    """A lower-case word as both sides of the index compare it."""
-    folded = fold_diacritics(word)
-    return folded.replace("dj", "d") if lang in _DJ_LANGUAGES else folded
-
-
 @lru_cache(maxsize=16)
-def _stopwords(lang: str) -> frozenset[str]:
+def stopwords(lang: str) -> frozenset[str]:
+    """A language's stop words as the analyser compares them (folded)."""
     return frozenset(fold(w, lang) for w in STOPWORDS.get(lang, frozenset()))
 
 
@@ -60,7 +53,7 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """Index terms of ``text`` in order (duplicates kept: BM25 counts them)."""
         stemmer = _stemmer(self.lang)
-        stop = _stopwords(self.lang)
+        stop = stopwords(self.lang)
         words = [fold(w, self.lang) for w in _TOKEN.findall(text.lower())]
         words = [w.replace("’", "'") for w in words if w not in stop and len(w) < 40]
         return stemmer.stemWords(words) if stemmer else words
@@ -68,7 +61,7 @@ class Analyzer:
     def word_spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word, so snippets can highlight what matched."""
         stemmer = _stemmer(self.lang)
-        stop = _stopwords(self.lang)
+        stop = stopwords(self.lang)
         kept: list[tuple[int, int]] = []
         words: list[str] = []
         for m in _TOKEN.finditer(text):
@@ -97,8 +90,11 @@ class LexicalIndex:
         chunk_ids: np.ndarray,
         df: dict[str, int],
         synonyms: list[list[list[str]]] | None = None,
+        vocabulary: Vocabulary | None = None,
     ):
         self.lang = lang
+        self.vocabulary = vocabulary
+        self._typos: dict[str, list[Typo]] = {}
         self.analyzer = Analyzer(lang)
         self.bm25 = bm25
         self.chunk_ids = chunk_ids
@@ -123,7 +119,10 @@ class LexicalIndex:
     ) -> LexicalIndex:
         """``synonyms``: groups of words or phrases customers use for the same thing."""
         analyzer = Analyzer(lang)
-        return cls.from_terms(lang, [analyzer.terms(t) for t in texts], chunk_ids, synonyms)
+        vocabulary = Vocabulary.build(lang, texts, stopwords(lang))
+        return cls.from_terms(
+            lang, [analyzer.terms(t) for t in texts], chunk_ids, synonyms, vocabulary
+        )
 
     @classmethod
     def from_terms(
@@ -132,8 +131,10 @@ class LexicalIndex:
         terms_per_doc: list[list[str]],
         chunk_ids: list[int],
         synonyms: list[list[str]] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> LexicalIndex:
-        """Like :meth:`build`, from already analysed documents (the indexer caches them)."""
+        """Like :meth:`build`, from already analysed documents (the indexer caches them);
+        without ``vocabulary`` typed words are never corrected."""
         analyzer = Analyzer(lang)
         corpus = [terms or [""] for terms in terms_per_doc]
         bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
@@ -148,7 +149,7 @@ class LexicalIndex:
             phrases = [list(p) for p in unique if p]
             if len(phrases) > 1:
                 groups.append(phrases)
-        return cls(lang, bm25, np.asarray(chunk_ids, dtype=np.int64), df, groups)
+        return cls(lang, bm25, np.asarray(chunk_ids, dtype=np.int64), df, groups, vocabulary)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -156,6 +157,8 @@ class LexicalIndex:
         np.save(folder / "chunk_ids.npy", self.chunk_ids)
         (folder / "df.json").write_text(json.dumps(self.df), encoding="utf-8")
         (folder / "synonyms.json").write_text(json.dumps(self.synonym_groups), encoding="utf-8")
+        if self.vocabulary is not None:
+            self.vocabulary.save(folder)
 
     @classmethod
     def load(cls, lang: str, folder: Path) -> LexicalIndex:
@@ -166,7 +169,7 @@ class LexicalIndex:
         synonyms = (
             json.loads(synonyms_file.read_text(encoding="utf-8")) if synonyms_file.exists() else []
         )
-        return cls(lang, bm25, chunk_ids, df, synonyms)
+        return cls(lang, bm25, chunk_ids, df, synonyms, Vocabulary.load(lang, folder))
 
     def idf(self, term: str) -> float:
         df = self.df.get(term, 0)
@@ -205,22 +208,75 @@ class LexicalIndex:
             present &= term_scores > 0
         return total * present
 
-    def score(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def typos(self, text: str) -> list[Typo]:
+        """Words of ``text`` this language's sections never use (not even another form
+        of them), each with the vocabulary words it was probably meant to be. Remembered
+        per text: one search asks for ranking, highlighting and "did you mean"."""
+        if self.vocabulary is None:
+            return []
+        found = self._typos.get(text)
+        if found is None:
+            if len(self._typos) >= TYPO_CACHE:
+                self._typos.clear()
+            found = self._typos[text] = self._find_typos(text, self.vocabulary)
+        return found
+
+    def _find_typos(self, text: str, vocabulary: Vocabulary) -> list[Typo]:
+        stemmer = _stemmer(self.lang)
+        stop = stopwords(self.lang)
+        found = []
+        for m in _TOKEN.finditer(text):
+            word = fold(m.group().lower(), self.lang)
+            if word in stop or word in vocabulary:
+                continue
+            term = stemmer.stemWord(word) if stemmer else word
+            if term in self.df:
+                continue
+            candidates = vocabulary.candidates(m.group())
+            if not candidates:
+                continue
+            stems = stemmer.stemWords([c.word for c in candidates]) if stemmer else None
+            terms = [
+                (stem, c.weight)
+                for c, stem in zip(candidates, stems or [c.word for c in candidates], strict=True)
+                if stem in self.df
+            ]
+            if terms:
+                found.append(Typo(m.start(), m.end(), m.group(), term, candidates, terms))
+        return found
+
+    def score(
+        self, terms: list[str], typos: list[Typo] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """BM25 score and IDF-weighted share of query terms present, for every document.
 
         The share ("coverage") does not depend on the other documents' scores, so it can
         say that *nothing* matches - BM25's relative scores cannot. A synonym counts as
-        the words it stands in for (its best-scoring phrase, never a double count).
+        the words it stands in for (its best-scoring phrase, never a double count). A
+        typed word the index does not know counts as its likeliest corrections (``typos``)
+        at a discount, in both the score and the share.
         """
+        fuzzy = {t.term: t.terms for t in typos or []}
         scores = np.zeros(self.n_docs, dtype=np.float32)
         covered = np.zeros(self.n_docs, dtype=np.float32)
         units = self.expand(terms)
-        weights = [sum(self.idf(t) for t in phrase) for phrase, _ in units]
+        weights = [
+            self.idf(fuzzy[phrase[0]][0][0])
+            if len(phrase) == 1 and phrase[0] in fuzzy
+            else sum(self.idf(t) for t in phrase)
+            for phrase, _ in units
+        ]
         total_idf = sum(weights) or 1.0
-        for (_, alternatives), weight in zip(units, weights, strict=True):
+        for (phrase, alternatives), weight in zip(units, weights, strict=True):
             unit_scores = np.zeros(self.n_docs, dtype=np.float32)
-            for phrase in alternatives:
-                np.maximum(unit_scores, self._phrase_scores(phrase), out=unit_scores)
+            unit_share = np.zeros(self.n_docs, dtype=np.float32)
+            for alternative in alternatives:
+                np.maximum(unit_scores, self._phrase_scores(alternative), out=unit_scores)
+            np.maximum(unit_share, (unit_scores > 0).astype(np.float32), out=unit_share)
+            for term, discount in fuzzy.get(phrase[0], []) if len(phrase) == 1 else []:
+                near = self._phrase_scores((term,))
+                np.maximum(unit_scores, np.float32(discount) * near, out=unit_scores)
+                np.maximum(unit_share, np.float32(discount) * (near > 0), out=unit_share)
             scores += unit_scores
-            covered += (unit_scores > 0) * np.float32(weight / total_idf)
+            covered += unit_share * np.float32(weight / total_idf)
         return scores, covered

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from threading import Lock
 from typing import Any
@@ -27,6 +27,7 @@ from kb.lexical import Analyzer
 from kb.shared_cache import SharedCache
 from kb.snippets import make_snippet
 from kb.text import clean_unicode, fold_diacritics
+from kb.typos import corrected
 
 CANDIDATES = 100  # sections per signal and language that reach the fusion
 MODES = ("hybrid", "dense", "lexical", "rrf")
@@ -74,6 +75,7 @@ class SearchResult:
     hits: list[Hit]
     threshold: float
     fallback_from: str | None = None  # the asked language had no answer; these are another's
+    corrected_query: str | None = None  # these hits answer this spelling, not the typed one
 
     @cached_property
     def json(self) -> bytes:
@@ -88,6 +90,7 @@ class SearchResult:
             "lang": self.lang,
             "answered": self.answered,
             "fallback_from": self.fallback_from,
+            "corrected_query": self.corrected_query,
             "results": [h.to_dict() for h in self.hits],
         }
 
@@ -178,8 +181,13 @@ class Searcher:
         *,
         prefer: str | None = None,
         mode: str = "hybrid",
+        correct: bool = True,
     ) -> SearchResult:
         """Best section per article, best first. ``mode``: hybrid | dense | lexical.
+
+        ``correct``: when the query has typos and goes unanswered, but its likeliest
+        spelling is answered, return the answer to that spelling (``corrected_query``
+        says which) - "showing results for"; False searches exactly what was typed.
 
         Results are cached per searcher, i.e. per loaded index version: a help center's
         searches repeat a lot, and a new index comes with a new searcher (empty cache).
@@ -187,7 +195,7 @@ class Searcher:
         query = normalise_query(query, self.max_query_chars)
         if not 1 <= limit <= 100:
             raise QueryError("limit must be between 1 and 100")
-        key = (query, lang, limit, prefer, mode)
+        key = (query, lang, limit, prefer, mode, correct)
         with self._lock:
             cached = self._results.get(key)
             if cached is not None:
@@ -196,6 +204,8 @@ class Searcher:
         result = self._shared_result(key)
         if result is None:
             result = self._search(query, lang, limit, prefer, mode)
+            if correct and not result.answered and mode == "hybrid":
+                result = self._corrected(result, lang, limit, prefer)
             if self.shared is not None:
                 self.shared.put_result(
                     (*key, self.threshold_override),
@@ -221,7 +231,33 @@ class Searcher:
             hits=[Hit(**h) for h in data["results"]],
             threshold=data["threshold"],
             fallback_from=data["fallback_from"],
+            corrected_query=data.get("corrected_query"),
         )
+
+    def correction(self, query: str, langs: tuple[str, ...]) -> str | None:
+        """The query with each word no article uses replaced by its likeliest word in
+        one of ``langs`` (the language that corrects the most words)."""
+        best: tuple[int, str] | None = None
+        for lg in langs:
+            lex = self.index.lexical.get(lg)
+            found = lex.typos(query) if lex else []
+            fixed = corrected(query, found)
+            if fixed and (best is None or len(found) > best[0]):
+                best = (len(found), fixed)
+        return best[1] if best else None
+
+    def _corrected(
+        self, typed: SearchResult, lang: str | None, limit: int, prefer: str | None
+    ) -> SearchResult:
+        """The answer to the query's likeliest spelling, if it has one; else ``typed``."""
+        langs = self.languages_for(typed.query, lang, prefer)
+        fixed = self.correction(typed.query, langs)
+        if fixed is None:
+            return typed
+        result = self._search(fixed, lang, limit, prefer or (langs[0] if langs else None), "hybrid")
+        if not result.answered:
+            return typed
+        return replace(result, query=typed.query, corrected_query=fixed)
 
     @cached_property
     def profile(self) -> ModelProfile:
@@ -247,7 +283,7 @@ class Searcher:
             terms = lex.analyzer.terms(query) if lex else []
             if lex is None or not terms:
                 continue
-            bm25, coverage = lex.score(terms)
+            bm25, coverage = lex.score(terms, lex.typos(query))
             top = float(bm25.max()) if len(bm25) else 0.0
             if top <= 0:
                 continue
@@ -312,6 +348,7 @@ class Searcher:
         ranked = sorted(pool, key=lambda s: (-rank_score(s), s.key))[:limit]
         query_terms = {
             lg: lex.highlight_terms(lex.analyzer.terms(query))
+            | {term for typo in lex.typos(query) for term, _ in typo.terms}
             for lg, lex in self.index.lexical.items()
             if lg in langs
         }

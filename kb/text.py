@@ -20,6 +20,16 @@ def fold_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# đ is typed as "dj" as often as "d" (and folded to "d"): "djak", "dak" and "đak" meet
+_DJ_LANGUAGES = frozenset({"hr", "sr", "bs"})
+
+
+def fold_word(word: str, lang: str) -> str:
+    """A lower-case word as both sides of the lexical index (and typo correction) compare it."""
+    folded = fold_diacritics(word)
+    return folded.replace("dj", "d") if lang in _DJ_LANGUAGES else folded
+
+
 def slugify(text: str, fallback: str = "section") -> str:
     """URL-safe id: 'Povrat novca' -> 'povrat-novca', stable across runs and languages."""
     slug = _NON_SLUG.sub("-", fold_diacritics(text).lower()).strip("-")

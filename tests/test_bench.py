@@ -26,6 +26,15 @@ def test_bench_smoke(
     assert metrics[("throughput", "req/s, 50% repeats")]["value"] > 0
     assert metrics[("server", "RSS after loading the index")]["value"] > 0
     assert any(r["metric"] == "HNSW recall@10 vs exact" for r in rows)
+    for where in ("in process", "over HTTP"):
+        p50 = metrics[
+            (
+                f"type-ahead {where}",
+                "p50 vs "
+                + ("linear prefix scan" if where == "in process" else "/healthz round trip"),
+            )
+        ]
+        assert p50["value"] > 0 and p50["baseline"] > 0
     writers = {r["metric"]: r["value"] for r in rows if r["group"].startswith("writers (demo")}
     assert 0 < writers["save -> shown on its page, median"] < 20
     assert 0 < writers["save -> found by search, median"] < 20

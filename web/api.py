@@ -22,6 +22,7 @@ class SearchResponse(BaseModel):
     lang: str | None
     answered: bool
     fallback_from: str | None = None
+    corrected_query: str | None = None
     results: list[Hit]
 
 
@@ -41,12 +42,17 @@ def api_search(
         str | None, Query(description="Language: hr, en, ... (422 with the list if unknown).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Number of results.")] = 10,
+    exact: Annotated[
+        bool, Query(description="Search exactly what was typed (no spelling correction).")
+    ] = False,
 ) -> Response:
     """Hybrid search: best section per article, best first; `answered` is false when no
-    result clears the confidence threshold (results are then only 'maybe related')."""
+    result clears the confidence threshold (results are then only 'maybe related').
+    When only the query's likeliest spelling is answered, the results are that
+    spelling's and `corrected_query` says which ("showing results for ...")."""
     state = request.app.state.kb
     started = time.perf_counter()
-    result = state.searcher.search(q, check_lang(request, lang), limit)
+    result = state.searcher.search(q, check_lang(request, lang), limit, correct=not exact)
     latency = (time.perf_counter() - started) * 1000
     state.log_search(session_id(request), result, "api", latency)
     # the body as the search cached it: no per-request validation and encoding (the

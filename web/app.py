@@ -28,7 +28,7 @@ from kb.logs import configure_logging
 from kb.ratelimit import RateLimits, parse_rate
 from kb.search import Searcher
 from kb.settings import Settings
-from web import admin, agent, api, contact, pages, results
+from web import admin, agent, api, contact, pages, results, typeahead
 from web.draining import CloseWhenDraining, drain_on_signals
 from web.errors import query_error_key, render_error
 from web.metrics import Metrics, MetricsMiddleware
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             )
             if why_not_current:
                 log.error(why_not_current)
+            _ = state.typeahead  # built before the first keystroke asks for it
             app.state.kb = state
             log.info("serving index %s", index.version)
             return state
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         )
 
     app.include_router(api.router)
+    app.include_router(typeahead.router)
     app.include_router(admin.router)
     app.include_router(agent.router)
     app.include_router(agent.login_router)

@@ -3,8 +3,9 @@
 A search ranks every article, so its tail is noise (score 0 for "what is the capital of
 France"). The page shows a hit only when its confidence reaches a share of the answer
 threshold, labels nothing but the best answer of an answered search, and when nothing
-answers offers at most three related articles, the contact page with the question, and
-the other language when that one answers. Thresholds come from the index (calibrated
+answers offers at most three related articles, the contact page with the question, the
+other language when that one answers, and related questions other customers found
+answered. Thresholds come from the index (calibrated
 elsewhere), so this policy follows any recalibration.
 """
 
@@ -19,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from kb.errors import QueryError
+from kb.popular import related_queries
 from kb.search import Hit, SearchResult
 from web.errors import query_error_key
 from web.i18n import message
@@ -81,10 +83,13 @@ def search_page(
     q: Annotated[str, Query(max_length=2000)] = "",
     lang: Annotated[str | None, Query(max_length=8)] = None,
     hl: Annotated[str | None, Query(max_length=8)] = None,
+    exact: Annotated[str | None, Query(max_length=1)] = None,
 ) -> Response:
     """``hl`` is the interface language (the page searched from, or the language switch);
     ``lang`` restricts results to one language. Without ``lang`` the query's own language
-    decides what is searched, whatever the interface language."""
+    decides what is searched, whatever the interface language. A misspelt query that
+    only its correction answers shows the correction's results; ``exact=1`` (the
+    "search instead for" link) searches what was typed."""
     state = request.app.state.kb
     asked_ui = hl if hl in state.index.languages else None
     ui_lang = page_lang(request, asked_ui or lang)
@@ -92,7 +97,9 @@ def search_page(
         return RedirectResponse(f"/{ui_lang}/", status_code=303)
     started = time.perf_counter()
     try:
-        result = state.searcher.search(q, check_lang(request, lang), prefer=asked_ui or ui_lang)
+        result = state.searcher.search(
+            q, check_lang(request, lang), prefer=asked_ui or ui_lang, correct=exact != "1"
+        )
     except QueryError as exc:
         key = query_error_key(exc)
         return render(
@@ -115,6 +122,13 @@ def search_page(
     if not asked_ui and not lang and (result.fallback_from or result.lang):
         ui_lang = result.fallback_from or result.lang or ui_lang
     other = other_language_answer(request, result)
+    also = []
+    if not result.answered:
+        asked = result.lang or ui_lang
+        also = [
+            (text, _search_url(q=text, hl=ui_lang))
+            for text in related_queries(q, asked, state.popular_queries(asked))
+        ]
     switch = {
         code: _search_url(q=q, lang=lang, hl=code)
         for code in state.index.languages
@@ -132,4 +146,9 @@ def search_page(
         contact_url=f"/{ui_lang}/contact?{urlencode({'q': q})}",
         other_lang=other,
         other_url=_search_url(q=q, lang=other, hl=ui_lang) if other else None,
+        corrected_url=_search_url(q=result.corrected_query, lang=lang, hl=ui_lang, exact="1")
+        if result.corrected_query
+        else None,
+        exact_url=_search_url(q=q, lang=lang, hl=ui_lang, exact="1"),
+        also_searched=also,
     )

@@ -13,13 +13,16 @@ from kb import distribution
 from kb.embeddings import Embedder
 from kb.events import EventStore, new_id
 from kb.index import ArticleEntry, SearchIndex, current_version, named_version
+from kb.popular import popular_queries
 from kb.search import Searcher, SearchResult
 from kb.settings import Settings
 from kb.shared_cache import SharedCache
 from kb.suggest import SuggestResult
+from kb.typeahead import Typeahead
 from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
+POPULAR_TTL = 300.0  # seconds popular questions are reused before the event store is asked
 
 
 def shared_cache(settings: Settings, index: SearchIndex) -> SharedCache | None:
@@ -62,6 +65,8 @@ class AppState:
         default=None, repr=False
     )
     _views: tuple[float, dict[tuple[str, str], int]] | None = field(default=None, repr=False)
+    _typeahead: tuple[str, Typeahead] | None = field(default=None, repr=False)
+    _queries: tuple[float, dict[str, list[str]]] | None = field(default=None, repr=False)
     # the poller and `kb serve --reload-content`'s builder both swap: one load at a time
     _reload: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -94,6 +99,9 @@ class AppState:
             self._refuse(folder.name, str(exc))
             return False
         old = self.searcher
+        # built before the swap: the first keystroke on the new version must not wait
+        typeahead = Typeahead(index.articles.values())
+        self._typeahead = (index.version, typeahead)
         self.searcher = Searcher(
             index,
             self.embedder,
@@ -239,6 +247,30 @@ class AppState:
         rest.sort(key=lambda a: a.updated or "", reverse=True)  # newest first...
         rest.sort(key=lambda a: not a.featured)  # ...featured ahead (sorts are stable)
         return (viewed + rest)[:limit]
+
+    @property
+    def typeahead(self) -> Typeahead:
+        """Titles and headings of the live index, for suggestions while typing (built
+        once per index version: the server warms it when it loads one)."""
+        index = self.index
+        current = self._typeahead
+        if current is None or current[0] != index.version:
+            current = self._typeahead = (index.version, Typeahead(index.articles.values()))
+        return current[1]
+
+    def popular_queries(self, lang: str) -> list[str]:
+        """Questions customers often asked and found answered (kb.popular), cached for
+        five minutes: type-ahead asks on every keystroke."""
+        now = time.monotonic()
+        if self._queries is None or now - self._queries[0] >= POPULAR_TTL:
+            queries: dict[str, list[str]] = {}
+            if self.events is not None:
+                try:
+                    queries = popular_queries(self.events.answered_queries())
+                except Exception as exc:  # suggestions must not depend on the event store
+                    log.error("could not read popular questions: %s", exc)
+            self._queries = (now, queries)
+        return self._queries[1].get(lang, [])
 
     def _view_counts(self) -> dict[tuple[str, str], int]:
         """Article views per (lang, slug), cached for a minute: the home page is hot."""

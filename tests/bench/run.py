@@ -28,6 +28,7 @@ import httpx
 import numpy as np
 
 from kb.articles import iter_article_files
+from tests.bench import typeahead
 from tests.bench.corpus import edit_one, queries, subset, with_repeats
 from tests.bench.writers import DEMO, check_seconds, edit_to_live
 
@@ -231,6 +232,18 @@ def search_latency(index: Path, requests: list[str], embedder: Any) -> list[floa
     return times
 
 
+def typeahead_rows(times: dict[str, list[float]], n: int, where: str) -> list[Row]:
+    """p50 and p95 of suggestions per keystroke beside the same run's baseline."""
+    g = f"type-ahead {where} ({n} keystrokes)"
+    mine = times["typeahead"]
+    name, base = next((k, v) for k, v in times.items() if k != "typeahead")
+    label = "linear prefix scan" if name == "scan" else "/healthz round trip"
+    return [
+        Row(g, f"p50 vs {label}", pct(mine, 50), "ms", pct(base, 50), "≤10 ms"),
+        Row(g, f"p95 vs {label}", pct(mine, 95), "ms", pct(base, 95)),
+    ]
+
+
 def run(args: argparse.Namespace) -> list[Row]:
     from kb.embeddings import load_embedder
 
@@ -353,11 +366,16 @@ def serving(args: argparse.Namespace, index: Path, embedder: Any, torch_model: A
     query_embedder = load_embedder(backend=args.backend, cache_dir=args.models, threads=1)
     backend_floor = floor(index, mixed, query_embedder.encode)
     g = f"query latency over HTTP ({len(mixed)} requests, {args.repeat_share:.0%} repeats)"
+    typed = typeahead.keystrokes(distinct, 60 if args.smoke else 2000)
+    rows += typeahead_rows(typeahead.in_process(index, typed), len(typed), "in process")
     startups, rss = [], []
     for clients in (1, 8) if not args.smoke else (8,):
         with server(args, index, args.workers) as srv:
             startups.append(srv["startup_s"])
             rss.append(srv["rss_mb"])
+            if clients == (8 if args.smoke else 1):
+                over_http = typeahead.over_http(srv["base"], typed)
+                rows += typeahead_rows(over_http, len(typed), "over HTTP")
             result = load(srv["base"], mixed, clients, out)
         lat = result["latencies_ms"]
         for q, target in ((50, "≤1.5×"), (95, "≤3×"), (99, "")):

@@ -75,3 +75,16 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
         assert headers["referrer-policy"] and headers["permissions-policy"]
     session = client.get("/hr/").headers.get("set-cookie", "")
     assert not session or ("HttpOnly" in session and "SameSite=lax" in session)
+
+
+def test_a_misspelt_query_answered_only_as_corrected_says_so(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "my parcle is damagd", "lang": "en"}).json()
+    assert body["query"] == "my parcle is damagd"
+    assert body["corrected_query"] == "my parcel is damaged"
+    assert body["answered"] and body["results"][0]["slug"] == "damaged-parcel"
+    exact = client.get(
+        "/api/search", params={"q": "my parcle is damagd", "lang": "en", "exact": "true"}
+    ).json()
+    assert exact["corrected_query"] is None and not exact["answered"]
+    plain = client.get("/api/search", params={"q": "damaged parcel", "lang": "en"}).json()
+    assert plain["corrected_query"] is None

@@ -91,3 +91,56 @@ def test_a_company_page_searches_the_help_center_inline(
             assert "not reachable" in note.inner_text()
             page.close()
             blocked.close()
+
+
+@pytest.mark.browser
+def test_the_widget_suggests_while_typing_by_keyboard_alone(
+    browser,
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    """The same combobox as the help center's own box, across origins (CORS), inside the
+    widget's shadow root: a chosen article opens in a new tab; a misspelt question that
+    only its correction answers says which spelling was searched."""
+    help_center: dict[str, str] = {}
+    with live_server(company_site(help_center)) as shop:
+        settings = demo_settings.replace(cors_origins=shop)
+        with live_server(create_app(settings, embedder)) as url:
+            help_center["url"] = url
+            context = browser.new_context()
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(shop + "/")
+            box = page.locator(".kb-widget input")
+            box.wait_for()
+            page.keyboard.press("Tab")
+            assert box.evaluate("e => e.getRootNode().activeElement === e")
+            assert box.get_attribute("role") == "combobox"
+            page.keyboard.type("damaged par", delay=30)
+            listbox = page.locator(".kb-widget [role=listbox]:visible")
+            listbox.wait_for(timeout=15_000)
+            assert box.get_attribute("aria-expanded") == "true"
+            assert "suggestions" in page.locator(".kb-widget [role=status]").inner_text()
+            page.keyboard.press("ArrowDown")
+            option = page.locator(".kb-widget [aria-selected=true]")
+            assert option.get_attribute("id") == box.get_attribute("aria-activedescendant")
+            assert "Damaged parcel" in option.inner_text()
+            with context.expect_page() as opened:
+                page.keyboard.press("Enter")
+            opened.value.wait_for_load_state()
+            assert opened.value.url.startswith(url + "/en/articles/damaged-parcel")
+            opened.value.close()
+            page.bring_to_front()
+            box.fill("")
+            page.keyboard.type("my parcle is damagd")
+            page.keyboard.press("Enter")
+            note = page.locator(".kb-widget .note").first
+            note.wait_for(timeout=15_000)
+            assert note.inner_text() == "Showing results for my parcel is damaged", (
+                box.input_value(),
+                page.locator(".kb-widget").inner_text(),
+            )
+            assert not errors
+            context.close()

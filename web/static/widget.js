@@ -29,7 +29,15 @@
     "border:0;border-radius:6px;background:#0b5cab;color:#fff;cursor:pointer}" +
     "ol{list-style:none;padding:0;margin:.6rem 0}li{padding:.45rem 0;border-bottom:1px solid #e3e7eb}" +
     "p{margin:.1rem 0}a{color:#0b5cab;font-weight:600}.section{font-size:.85rem;color:#555}" +
-    ".snippet{margin:.15rem 0 0;font-size:.9rem}.note{font-size:.9rem;color:#555;margin:.5rem 0 0}";
+    ".snippet{margin:.15rem 0 0;font-size:.9rem}.note{font-size:.9rem;color:#555;margin:.5rem 0 0}" +
+    ".box{position:relative;flex:1;display:flex}.box input{flex:1}" +
+    "[role=listbox]{position:absolute;top:100%;left:0;right:0;z-index:10;margin:.2rem 0 0;" +
+    "padding:.2rem 0;background:#fff;border:1px solid #9aa5b1;border-radius:6px;" +
+    "box-shadow:0 6px 18px rgba(0,0,0,.15)}[role=listbox][hidden]{display:none}" +
+    "[role=option]{display:flex;justify-content:space-between;gap:.8rem;padding:.4rem .6rem;" +
+    "border:0;cursor:pointer}[role=option][aria-selected=true]{background:#e8eefc;" +
+    "outline:2px solid #1b1b1b;outline-offset:-2px}.kind{font-size:.8rem;color:#555}" +
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
   root.appendChild(style);
 
   var form = document.createElement("form");
@@ -43,7 +51,10 @@
   var button = document.createElement("button");
   button.type = "submit";
   button.textContent = text.button;
-  form.appendChild(input);
+  var box = document.createElement("div");
+  box.className = "box";
+  box.appendChild(input);
+  form.appendChild(box);
   form.appendChild(button);
   var results = document.createElement("div");
   results.setAttribute("aria-live", "polite");
@@ -68,6 +79,9 @@
     var hits = data.answered ? data.results : data.results.filter(function (hit) {
       return hit.confidence_score > 0;
     }).slice(0, 3);
+    if (data.corrected_query) {
+      results.appendChild(paragraph("note", text.showing_for + " " + data.corrected_query));
+    }
     if (!data.answered) {
       results.appendChild(paragraph("note", hits.length ? text.none + " " + text.maybe : text.none));
     }
@@ -96,9 +110,129 @@
     }
   }
 
+  // suggestions while typing: the same ARIA combobox as the help center's own search box
+  var list = document.createElement("ul");
+  list.id = "kb-widget-suggestions";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", text.suggestions);
+  list.hidden = true;
+  box.appendChild(list);
+  var announce = document.createElement("div");
+  announce.className = "sr";
+  announce.setAttribute("role", "status");
+  announce.setAttribute("aria-live", "polite");
+  root.appendChild(announce);
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-expanded", "false");
+  input.setAttribute("aria-controls", list.id);
+  input.autocomplete = "off";
+  var options = [];
+  var active = -1;
+  var timer = null;
+  var suggesting = null;
+
+  function closeList() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+
+  function pick(option) {
+    closeList();
+    if (option.kind === "query") {
+      input.value = option.text;
+      search();
+    } else {
+      window.open(safeLink(option.url), "_blank", "noopener");
+    }
+  }
+
+  function highlight(index) {
+    active = index;
+    options.forEach(function (o, i) { o.el.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    if (index < 0) input.removeAttribute("aria-activedescendant");
+    else input.setAttribute("aria-activedescendant", options[index].el.id);
+  }
+
+  function showSuggestions(data) {
+    list.textContent = "";
+    options = (data.suggestions || []).map(function (s, i) {
+      var li = document.createElement("li");
+      li.id = list.id + "-" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      var label = document.createElement("span");
+      label.textContent = s.text;
+      var kind = document.createElement("span");
+      kind.className = "kind";
+      kind.textContent = text["kind_" + s.kind] || "";
+      li.appendChild(label);
+      li.appendChild(kind);
+      li.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      li.addEventListener("click", function () { pick(s); });
+      list.appendChild(li);
+      return { el: li, kind: s.kind, text: s.text, url: s.url };
+    });
+    active = -1;
+    if (options.length) {
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      announce.textContent = text.suggestions_count.replace("{count}", String(options.length));
+    } else {
+      closeList();
+      announce.textContent = text.no_suggestions;
+    }
+  }
+
+  function suggest() {
+    var q = input.value;
+    if (q.trim().length < 2) { closeList(); return; }
+    if (suggesting) suggesting.abort();
+    suggesting = new AbortController();
+    var url = base + "/api/typeahead?" + new URLSearchParams(
+      Object.assign({ q: q }, lang ? { lang: lang } : {}));
+    fetch(url, { signal: suggesting.signal, credentials: "omit" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) { if (input.value === q) showSuggestions(data); })
+      .catch(function (err) { if (err.name !== "AbortError") closeList(); });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(suggest, 150);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (list.hidden) {
+        if (options.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+        else suggest();
+        return;
+      }
+      var next = active + (event.key === "ArrowDown" ? 1 : -1);
+      if (next >= options.length) next = -1;
+      if (next < -1) next = options.length - 1;
+      highlight(next);
+    } else if (event.key === "Enter" && !list.hidden && active >= 0) {
+      event.preventDefault();
+      pick(options[active]);
+    } else if (event.key === "Escape" && !list.hidden) {
+      event.preventDefault();
+      closeList();
+    }
+  });
+  input.addEventListener("blur", function () { setTimeout(closeList, 100); });
+
   var pending = null;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    closeList();
+    search();
+  });
+
+  function search() {
     var q = input.value.trim();
     if (!q) return;
     if (pending) pending.abort();
@@ -113,5 +247,5 @@
         results.textContent = "";
         results.appendChild(paragraph("note", text.error));
       });
-  });
+  }
 })();
