@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import signal
 import threading
 from collections import Counter
@@ -108,7 +109,7 @@ def test_sigterm_to_the_process_group_loses_no_event(
             KB_DATABASE_URL=database_url,
             KB_PORT=str(port),
             KB_RELOAD_INTERVAL="0",
-            KB_SECRET_KEY="shutdown-test-key",
+            KB_SECRET_KEY=secrets.token_urlsafe(16),  # made per run: no secret in the repo
         )
         log_path = tmp_path / f"server-{round_}.log"
         with log_path.open("w") as log:

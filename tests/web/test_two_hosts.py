@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import secrets
 import shutil
 import signal
 import subprocess
@@ -155,6 +156,7 @@ def test_two_hosts_share_the_database_the_limits_and_the_index(
     bases = [f"http://{host.address}:{PORT}" for host in two_hosts]
     servers: list[tuple[subprocess.Popen[bytes], Path]] = []
     with ExitStack() as stack:
+        signing_key = secrets.token_urlsafe(16)
         for n, host in enumerate(two_hosts):
             to_pg = stack.enter_context(
                 Forwarder(host.gateway, (pg.hostname or "", pg.port or 5432))
@@ -172,7 +174,7 @@ def test_two_hosts_share_the_database_the_limits_and_the_index(
                 KB_INDEX_DIR=str(tmp_path / f"host{n}" / "index"),
                 KB_RELOAD_INTERVAL="0.5",
                 KB_RATE_LIMIT_SEARCH=f"{BUDGET}/minute",
-                KB_SECRET_KEY="two-hosts-signing-key",
+                KB_SECRET_KEY=signing_key,  # one per run, shared by both hosts
                 FORWARDED_ALLOW_IPS=host.gateway,  # the "load balancer" in front of it
             )
             log_path = tmp_path / f"host{n}.log"
