@@ -24,7 +24,10 @@ from limits.strategies import MovingWindowRateLimiter
 log = logging.getLogger("kb.ratelimit")
 
 Rate = limits.RateLimitItem
-REDIS_TIMEOUT = 0.25  # seconds: a hung Redis may delay a request this much, once per retry
+# seconds: a hung Redis may delay a request this much, once per retry; a busy one (a
+# loaded 2-core host answered in over 0.25 s, and limits fell back to per process) must
+# not be taken for a failed one
+REDIS_TIMEOUT = 1.0
 RETRY_REDIS_AFTER = 5.0  # seconds between attempts to go back to Redis after a failure
 
 

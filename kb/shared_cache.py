@@ -22,7 +22,9 @@ import redis
 
 log = logging.getLogger("kb.shared_cache")
 TTL = 24 * 3600  # seconds an entry lives: a day of a help center's repeated questions
-TIMEOUT = 0.25  # seconds: a hung Redis delays a search this much, once per retry
+# seconds: a hung Redis delays a search this much, once per retry; a busy one (a loaded
+# 2-core host answered in over 0.25 s) must not be taken for a failed one
+TIMEOUT = 1.0
 RETRY_AFTER = 5.0  # seconds between attempts after a failure
 
 
