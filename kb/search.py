@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from kb import language
-from kb.embeddings import Embedder
+from kb.embeddings import Embedder, as_queries
 from kb.errors import QueryError, empty_query, too_long, unknown_language
 from kb.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
 from kb.index import SearchIndex
@@ -135,8 +135,7 @@ class Searcher:
                 return vec
         vec = self.shared.vector(query) if self.shared is not None else None
         if vec is None:
-            prefix = getattr(self.embedder, "query_prefix", "")
-            vec = self.embedder.encode([prefix + query])[0]
+            vec = self.embedder.encode(as_queries(self.embedder, [query]))[0]
             if self.shared is not None:
                 self.shared.put_vector(query, vec)
         with self._lock:
