@@ -17,17 +17,17 @@ import yaml
 from tqdm import tqdm
 
 from indexer.cache import EmbeddingCache, ParseCache, PublishedSources, text_key
-from kb import links
-from kb.articles import Article, LoadResult, Problem, iter_article_files, load_articles
-from kb.chunks import CHUNKING_VERSION, Chunk
-from kb.embeddings import Embedder, as_passages
+from kb.content import links
+from kb.content.articles import Article, LoadResult, Problem, iter_article_files, load_articles
+from kb.content.chunks import CHUNKING_VERSION, Chunk
+from kb.content.links import Site
 from kb.errors import KBError
-from kb.fusion import profile_for
-from kb.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
-from kb.lexical import LexicalIndex, stopwords
-from kb.links import Site
+from kb.models.embeddings import Embedder, as_passages
+from kb.search.fusion import profile_for
+from kb.search.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
+from kb.search.lexical import LexicalIndex, stopwords
+from kb.search.typos import Vocabulary
 from kb.settings import Settings
-from kb.typos import Vocabulary
 
 RELATED_PER_ARTICLE = 5
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.article_cache import ArticleCache
-from kb.articles import Article
-from kb.chunks import CHUNKING_VERSION, Chunk, chunk_article, token_budget
-from kb.embeddings import Embedder
-from kb.lexical import Analyzer
+from kb.content.article_cache import ArticleCache
+from kb.content.articles import Article
+from kb.content.chunks import CHUNKING_VERSION, Chunk, chunk_article, token_budget
+from kb.models.embeddings import Embedder
+from kb.search.lexical import Analyzer
 
 _PUBLISHED_FORMAT = 1
 _PARSE_FORMAT = 2  # chunks moved out of the shared article cache

@@ -20,7 +20,7 @@ from kb.errors import KBError
 from kb.settings import Settings
 
 if TYPE_CHECKING:
-    from kb.search import Searcher
+    from kb.search.searcher import Searcher
 
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder [KB_INDEX_DIR].")]
 
@@ -64,9 +64,9 @@ def _settings(**overrides: Any) -> Settings:
 
 def _searcher(settings: Settings) -> Searcher:
     """The configured model and the live index, as every searching command needs them."""
-    from kb.embeddings import embedder_for
-    from kb.index import SearchIndex
-    from kb.search import Searcher
+    from kb.models.embeddings import embedder_for
+    from kb.search.index import SearchIndex
+    from kb.search.searcher import Searcher
 
     embedder = embedder_for(settings)
     return Searcher(
@@ -95,8 +95,8 @@ def run_index(
     as last published or left out; with ``strict``, nothing published at all).
     """
     from indexer.build import build_index
-    from kb.distribution import location
-    from kb.embeddings import embedder_for
+    from kb.models.embeddings import embedder_for
+    from kb.search.distribution import location
 
     shared = location(publish_to) if publish_to else None  # a bad URL: before the build
     report = build_index(settings, embedder_for(settings), quiet=quiet, strict=strict)
@@ -174,7 +174,7 @@ def watch_articles(
 
     import watchfiles
 
-    from kb.embeddings import embedder_for
+    from kb.models.embeddings import embedder_for
 
     # the builder and its model are loaded now, not on the writer's first save
     importlib.import_module("indexer.build")
@@ -242,9 +242,9 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = _echo_err) ->
     it was built by a kb whose on-disk format or chunking differs, or with another model
     (it would be refused: e.g. an index from before the default model changed)."""
     from indexer.build import source_fingerprint
-    from kb.chunks import CHUNKING_VERSION
-    from kb.embeddings import embedder_for
-    from kb.index import INDEX_FORMAT, read_manifest
+    from kb.content.chunks import CHUNKING_VERSION
+    from kb.models.embeddings import embedder_for
+    from kb.search.index import INDEX_FORMAT, read_manifest
 
     manifest = read_manifest(settings.index_dir)
     if (
@@ -285,7 +285,7 @@ def serve(
     with _friendly_errors():
         settings = _settings(host=host, port=port, workers=workers)
         if settings.index_source:  # built elsewhere: fetch it, never build here
-            from kb.distribution import sync
+            from kb.search.distribution import sync
 
             try:
                 sync(settings.index_source, settings.index_dir)
@@ -293,7 +293,7 @@ def serve(
                 _echo_err(f"warning: could not fetch the index from {settings.index_source}: {exc}")
         elif not no_build and settings.articles_dir.is_dir():
             ensure_index(settings)
-        from kb.index import read_manifest
+        from kb.search.index import read_manifest
 
         if read_manifest(settings.index_dir) is None and not settings.index_source:
             raise KBError(
@@ -347,7 +347,7 @@ def events_prune(
     ] = None,
 ) -> None:
     """Delete events older than the retention period."""
-    from kb.events import EventStore
+    from kb.insights.events import EventStore
 
     with _friendly_errors():
         settings = _settings()
@@ -367,9 +367,9 @@ def gaps(
     index_dir: IndexOption = None,
 ) -> None:
     """Content gaps: unanswered questions grouped by meaning, largest first."""
-    from kb.embeddings import embedder_for
-    from kb.events import EventStore
-    from kb.gaps import gap_report, to_csv
+    from kb.insights.events import EventStore
+    from kb.insights.gaps import gap_report, to_csv
+    from kb.models.embeddings import embedder_for
     from kb.plurals import count
 
     if output not in ("table", "json", "csv"):
@@ -431,9 +431,9 @@ def stats(
     index_dir: IndexOption = None,
 ) -> None:
     """The dashboard's figures: success, unanswered, CTR, helpful %, effort, resolution."""
-    from kb import analytics
-    from kb.events import EventStore
-    from kb.gaps import gap_report
+    from kb.insights import analytics
+    from kb.insights.events import EventStore
+    from kb.insights.gaps import gap_report
 
     if output not in ("table", "json"):
         typer.secho("error: --format must be table or json", fg=typer.colors.RED, err=True)
@@ -495,7 +495,7 @@ def new(
     ] = None,
 ) -> None:
     """Write a new article with complete front matter; never overwrites."""
-    from kb.check import new_article_text
+    from kb.content.check import new_article_text
     from kb.text import slugify
 
     with _friendly_errors():
@@ -533,14 +533,14 @@ def check(
     strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False,
 ) -> None:
     """Validate the articles without building an index: `path:line: severity: message`."""
-    from kb.article_cache import ArticleCache
-    from kb.check import check_tree
+    from kb.content.article_cache import ArticleCache
+    from kb.content.check import check_tree
 
     with _friendly_errors():
         settings = _settings(articles_dir=articles)
         embedder = None
         if embeddings:
-            from kb.embeddings import embedder_for
+            from kb.models.embeddings import embedder_for
 
             embedder = embedder_for(settings)
         cache = ArticleCache(settings.index_dir / "cache")
@@ -576,13 +576,13 @@ def impact(
     import tempfile
 
     from indexer.build import build_index
-    from kb.articles import load_article
-    from kb.embeddings import embedder_for
-    from kb.events import EventStore
-    from kb.impact import draft_impact
-    from kb.index import SearchIndex
+    from kb.content.articles import load_article
+    from kb.insights.events import EventStore
+    from kb.insights.impact import draft_impact
+    from kb.models.embeddings import embedder_for
     from kb.plurals import count
-    from kb.search import Searcher
+    from kb.search.index import SearchIndex
+    from kb.search.searcher import Searcher
 
     with _friendly_errors(), tempfile.TemporaryDirectory(prefix="kb-impact-") as tmp:
         settings = _settings()
@@ -634,7 +634,7 @@ def suggest_command(
 ) -> None:
     """Read a customer's message from stdin; print one reply ready to send, then the
     ready-to-paste answers per section."""
-    from kb.suggest import suggest
+    from kb.assist.suggest import suggest
 
     message = sys.stdin.read()
     if not message.strip():
@@ -672,8 +672,8 @@ def synonyms_suggest(
     since: Annotated[int, typer.Option(help="Look back this many days.")] = 90,
 ) -> None:
     """Suggest synonym pairs from failed queries that were reformulated into a hit."""
-    from kb.events import EventStore
-    from kb.synonyms import suggest
+    from kb.insights.events import EventStore
+    from kb.insights.synonyms import suggest
 
     with _friendly_errors():
         settings = _settings()
@@ -695,7 +695,7 @@ def synonyms_suggest(
 
 def _temporary_index(settings: Settings, articles: Path, work: Path) -> Settings:
     from indexer.build import build_index
-    from kb.embeddings import embedder_for
+    from kb.models.embeddings import embedder_for
 
     scratch = settings.replace(articles_dir=articles, index_dir=work / "index")
     report = build_index(scratch, embedder_for(settings), quiet=True)
@@ -736,10 +736,10 @@ def eval_command(
     BM25, dense, plain reciprocal-rank fusion), and how well the answered decision holds."""
     import tempfile
 
-    from kb import evaluate as ev
-    from kb.embeddings import embedder_for
-    from kb.index import SearchIndex
-    from kb.search import Searcher
+    from kb.models.embeddings import embedder_for
+    from kb.search import evaluate as ev
+    from kb.search.index import SearchIndex
+    from kb.search.searcher import Searcher
 
     beir = (corpus, queries, qrels)
     if not ((all(beir) and golden is None) or (not any(beir) and golden is not None)):
@@ -807,9 +807,9 @@ def calibrate(
     """Choose the answer threshold per language from labelled data; write it to the index."""
     from datetime import UTC, datetime
 
-    from kb.evaluate import calibrate as choose
-    from kb.evaluate import load_golden, load_unanswerable
-    from kb.index import update_manifest
+    from kb.search.evaluate import calibrate as choose
+    from kb.search.evaluate import load_golden, load_unanswerable
+    from kb.search.index import update_manifest
 
     half = None if split == "all" else split
     with _friendly_errors():

@@ -7,7 +7,7 @@ none of them. Numbers are only treated as cards or OIBs when their checksums say
 number, and a name only where the writer introduces it as one ("moje ime je ...", "my
 name is ...", "Ime i prezime: ...", "g. Horvat"): telling names from words anywhere else
 would need a model, and signature blocks, where most names are, go as a whole
-(:mod:`kb.messages`).
+(:mod:`kb.assist.messages`).
 """
 
 from __future__ import annotations

@@ -207,8 +207,8 @@ class Settings(BaseSettings):
     def _index_source(cls, value: str) -> str:
         value = value.strip()
         if value:
-            from kb.distribution import location_path  # only then: it loads the index code
             from kb.errors import ConfigError
+            from kb.search.distribution import location_path  # only then: it loads the index code
 
             try:  # a location this version cannot read is refused at start-up
                 location_path(value)

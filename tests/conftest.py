@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport, build_index
-from kb.embeddings import SentenceTransformerEmbedder, load_embedder
+from kb.models.embeddings import SentenceTransformerEmbedder, load_embedder
 from kb.settings import Settings
 from web.app import create_app
 

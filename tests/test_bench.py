@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from tests.bench.run import DEFAULT_CORPUS, main
 from tests.conftest import ARTICLES
 

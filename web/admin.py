@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from kb import analytics, schema
-from kb.events import now
-from kb.gaps import GapReport, gap_report, to_csv
+from kb.insights import analytics, schema
+from kb.insights.events import now
+from kb.insights.gaps import GapReport, gap_report, to_csv
 from web.charts import bars, sparkline
 from web.pages import article_body
 from web.rendering import render
@@ -279,7 +279,7 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
 )
 def preview(request: Request, lang: str, slug: str) -> Response:
     """A draft (or a published article) as readers would see it, before it goes live."""
-    index = request.app.state.kb.index
+    index = request.app.state.kb.search.index
     article = index.drafts.get((lang, slug)) or index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no draft or article '{slug}' in '{lang}'")

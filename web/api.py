@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from kb.search import Hit
+from kb.search.searcher import Hit
 from web.ratelimit import limiter
 from web.security import session_id
 from web.validation import check_lang

@@ -20,13 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kb.embeddings import Embedder, embedder_for
 from kb.errors import IndexNotFoundError, KBError, QueryError
-from kb.events import EventStore
-from kb.index import SearchIndex
+from kb.insights.events import EventStore
 from kb.logs import configure_logging
+from kb.models.embeddings import Embedder, embedder_for
 from kb.ratelimit import RateLimits, parse_rate
-from kb.search import Searcher
+from kb.search.index import SearchIndex
+from kb.search.searcher import Searcher
 from kb.settings import Settings
 from web import admin, agent, api, contact, pages, results, typeahead
 from web.draining import CloseWhenDraining, drain_on_signals
@@ -248,7 +248,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @app.exception_handler(SQLAlchemyError)
     def event_store_down(request: Request, exc: SQLAlchemyError) -> Response:
-        # reports read the event database; searching never waits for it (see kb.events)
+        # reports read the event database; searching never waits for it (see kb.insights.events)
         log.error("event database error on %s: %s", request.url.path, exc)
         message = (
             "the event database is unavailable right now; searching still works and the "

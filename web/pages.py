@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from kb.events import VOTE_REASONS
-from kb.index import ArticleEntry
-from kb.links import asset_file
+from kb.content.links import asset_file
+from kb.insights.events import VOTE_REASONS
+from kb.search.index import ArticleEntry
 from web.errors import VisitorError
 from web.i18n import catalogue, catalogue_languages, message
 from web.ratelimit import limiter
@@ -37,7 +37,7 @@ TOP_LEVEL = ("admin", "agent", "search", "docs", "healthz", "readyz", "metrics")
 
 
 def known_lang(request: Request, lang: str) -> str:
-    if lang not in request.app.state.kb.index.languages:
+    if lang not in request.app.state.kb.search.index.languages:
         raise VisitorError(404, f"no articles in language '{lang}'", "error.not_found_text")
     return lang
 
@@ -93,7 +93,7 @@ def favicon() -> RedirectResponse:
 def asset(request: Request, path: str) -> FileResponse:
     """Images referenced by articles, served from the articles folder (images only)."""
     target = asset_file(request.app.state.kb.settings.articles_dir, path)
-    if target is None:  # `kb check` reports exactly these: kb.links.resolve asks the same
+    if target is None:  # `kb check` reports exactly these: kb.content.links.resolve asks the same
         raise VisitorError(404, "no such image", "error.not_found_text")
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(
@@ -281,7 +281,7 @@ def _in_another_language(request: Request, lang: str, slug: str) -> ArticleEntry
 
 
 def article_body(html: str, lang: str) -> Markup:
-    """The article's HTML (rendered by kb.markdown with raw HTML disabled, so trusted)
+    """The article's HTML (rendered by kb.content.markdown with raw HTML disabled, so trusted)
     with the visitor's words on its controls: wide tables scroll in a box of their own
     that keyboards can reach, and heading anchors get a name."""
     table = escape(message(lang, "article.table"))

@@ -20,8 +20,8 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from kb.errors import QueryError
-from kb.popular import related_queries
-from kb.search import Hit, SearchResult
+from kb.insights.popular import related_queries
+from kb.search.searcher import Hit, SearchResult
 from web.errors import query_error_key
 from web.i18n import message
 from web.ratelimit import limiter

@@ -9,16 +9,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb import distribution
-from kb.embeddings import Embedder
-from kb.events import EventStore, new_id
-from kb.index import ArticleEntry, SearchIndex, current_version, named_version
-from kb.popular import popular_queries
-from kb.search import Searcher, SearchResult
+from kb.assist.suggest import SuggestResult
+from kb.insights.events import EventStore, new_id
+from kb.insights.popular import popular_queries
+from kb.models.embeddings import Embedder
+from kb.search import distribution
+from kb.search.index import ArticleEntry, SearchIndex, current_version, named_version
+from kb.search.searcher import Searcher, SearchResult
+from kb.search.shared_cache import SharedCache
+from kb.search.typeahead import Typeahead
 from kb.settings import Settings
-from kb.shared_cache import SharedCache
-from kb.suggest import SuggestResult
-from kb.typeahead import Typeahead
 from web.metrics import Metrics
 
 log = logging.getLogger("kb.web")
@@ -34,7 +34,7 @@ def shared_cache(settings: Settings, index: SearchIndex) -> SharedCache | None:
 
 def fetch_published(settings: Settings) -> str | None:
     """With ``KB_INDEX_SOURCE``, copy its current version into ``KB_INDEX_DIR`` and make it
-    current there (atomically: see ``kb.distribution``). Never raises: a location that is
+    current there (atomically: see ``kb.search.distribution``). Never raises: a location that is
     unreachable or mid-publish is logged and the version already here keeps serving."""
     if not settings.index_source:
         return None
@@ -259,7 +259,7 @@ class AppState:
         return current[1]
 
     def popular_queries(self, lang: str) -> list[str]:
-        """Questions customers often asked and found answered (kb.popular), cached for
+        """Questions customers often asked and found answered (kb.insights.popular), cached for
         five minutes: type-ahead asks on every keystroke."""
         now = time.monotonic()
         if self._queries is None or now - self._queries[0] >= POPULAR_TTL:

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kb.index import ArticleEntry, SearchIndex
+from kb.search.index import ArticleEntry, SearchIndex
 from web.branding import Brand
 
 MIN_QUESTIONS = 2

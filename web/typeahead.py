@@ -1,6 +1,6 @@
 """Suggestions while typing: a small JSON endpoint the search boxes call on keystrokes.
 
-It only looks up titles, headings and popular questions (kb.typeahead), never the model,
+It only looks up titles, headings and popular questions (kb.search.typeahead), never the model,
 so it answers in about a millisecond; it is not logged as a search (a half-typed word is
 not a question) and not rate-limited with searches (typing would use up the budget).
 """
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from kb.typeahead import LIMIT
+from kb.search.typeahead import LIMIT
 from web.rendering import page_lang
 from web.validation import check_lang
 

@@ -9,7 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
-from kb.articles import iter_article_files
+from kb.content.articles import iter_article_files
 
 
 def subset(corpus: Path, dest: Path, fraction: float, limit: int | None = None) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from kb.articles import iter_article_files
+from kb.content.articles import iter_article_files
 from tests.bench import typeahead
 from tests.bench.corpus import edit_one, queries, subset, with_repeats
 from tests.bench.writers import DEMO, check_seconds, edit_to_live
@@ -101,7 +101,7 @@ def _version(index: Path) -> Path:
 
 
 def _chunk_texts(version: Path) -> list[str]:
-    from kb.chunks import Chunk
+    from kb.content.chunks import Chunk
 
     titles = {
         (a["lang"], a["slug"]): a["title"]
@@ -224,8 +224,8 @@ def dense_scaling(vectors: np.ndarray, queries_vec: np.ndarray, label: str) -> l
 
 def search_latency(index: Path, requests: list[str], embedder: Any) -> list[float]:
     """In-process Searcher.search (no HTTP), distinct queries: the cost growth with size."""
-    from kb.index import SearchIndex
-    from kb.search import Searcher
+    from kb.search.index import SearchIndex
+    from kb.search.searcher import Searcher
 
     searcher = Searcher(SearchIndex.load(index), embedder)
     times = []
@@ -249,7 +249,7 @@ def typeahead_rows(times: dict[str, list[float]], n: int, where: str) -> list[Ro
 
 
 def run(args: argparse.Namespace) -> list[Row]:
-    from kb.embeddings import load_embedder
+    from kb.models.embeddings import load_embedder
 
     rows: list[Row] = []
     out: Path = args.out
@@ -362,7 +362,7 @@ def serving(args: argparse.Namespace, index: Path, embedder: Any, torch_model: A
     import faiss
     import torch
 
-    from kb.embeddings import load_embedder
+    from kb.models.embeddings import load_embedder
 
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
@@ -508,7 +508,7 @@ def fleet(args: argparse.Namespace, index: Path) -> list[Row]:
 
 def scaling(args: argparse.Namespace, articles: Path, index: Path, embedder: Any) -> list[Row]:
     """Subsets built from scratch; dense search exact vs HNSW up to ×4 (synthetic)."""
-    from kb.embeddings import load_embedder
+    from kb.models.embeddings import load_embedder
 
     rows: list[Row] = []
     out = args.out

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from kb.index import SearchIndex
+from kb.search.index import SearchIndex
+from kb.search.typeahead import Typeahead
 from kb.text import fold_diacritics
-from kb.typeahead import Typeahead
 
 MIN_CHARS = 2
 

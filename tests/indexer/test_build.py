@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from kb.embeddings import SentenceTransformerEmbedder
 from kb.errors import IndexMismatchError, KBError
-from kb.index import SearchIndex, current_version
+from kb.models.embeddings import SentenceTransformerEmbedder
+from kb.search.index import SearchIndex, current_version
 from kb.settings import Settings
 from tests.conftest import write
 

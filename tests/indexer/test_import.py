@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.index import SearchIndex
-from kb.search import Searcher
+from kb.models.embeddings import SentenceTransformerEmbedder
+from kb.search.index import SearchIndex
+from kb.search.searcher import Searcher
 from kb.settings import Settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "import"

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from indexer.build import build_index
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.index import SearchIndex
-from kb.search import Searcher
+from kb.models.embeddings import SentenceTransformerEmbedder
+from kb.search.index import SearchIndex
+from kb.search.searcher import Searcher
 from kb.settings import Settings
 from tests.conftest import live_server
 from web.app import create_app
@@ -187,7 +187,7 @@ def test_e5_style_prefixes_reach_the_model_for_passages_and_queries(
 def test_prefixes_are_part_of_the_model_identity(embedder: SentenceTransformerEmbedder) -> None:
     """The default e5 brings its own prompts; other prompts make another model identity,
     so an index built with them is refused."""
-    from kb.embeddings import load_embedder
+    from kb.models.embeddings import load_embedder
 
     assert (embedder.query_prefix, embedder.passage_prefix) == ("query: ", "passage: ")
     unprompted = load_embedder(passage_prefix="", query_prefix="")

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import BuildReport, build_index
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.index import SearchIndex, current_version
-from kb.search import Searcher
+from kb.models.embeddings import SentenceTransformerEmbedder
+from kb.search.index import SearchIndex, current_version
+from kb.search.searcher import Searcher
 from kb.settings import Settings
 from tests.conftest import write
 

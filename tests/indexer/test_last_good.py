@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from indexer.build import build_index
 from kb.cli import app as cli
 from kb.cli import watch_articles
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.index import current_version
+from kb.models.embeddings import SentenceTransformerEmbedder
+from kb.search.index import current_version
 from kb.settings import Settings
 from tests.conftest import ARTICLES, live_server, write
 from web.app import create_app

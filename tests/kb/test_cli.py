@@ -70,9 +70,9 @@ def test_serve_rebuilds_an_index_made_by_an_older_chunker_or_another_model(
     instead of starting a server that refuses its own index."""
     import kb.cli
     from indexer.build import source_fingerprint
-    from kb.chunks import CHUNKING_VERSION
-    from kb.embeddings import embedder_for
-    from kb.index import INDEX_FORMAT
+    from kb.content.chunks import CHUNKING_VERSION
+    from kb.models.embeddings import embedder_for
+    from kb.search.index import INDEX_FORMAT
 
     articles = tmp_path / "articles"
     (articles / "en").mkdir(parents=True)

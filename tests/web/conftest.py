@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import write
 from tests.web.hostile import PAYLOADS

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from web.app import create_app
 

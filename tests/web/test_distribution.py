@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.distribution import location
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.index import current_version
+from kb.models.embeddings import SentenceTransformerEmbedder
+from kb.search.distribution import location
+from kb.search.index import current_version
 from kb.settings import Settings
 from web.app import create_app
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.web.conftest import HOSTILE_ADMIN, HOSTILE_AGENT
 from tests.web.hostile import PAYLOADS, audit
@@ -73,7 +73,7 @@ def test_feedback_comments_and_logged_queries_are_escaped_on_admin_pages(
             follow_redirects=False,
         )
         assert vote.status_code == 303
-    hostile.app.state.kb.events.flush()
+    hostile.app.state.kb.insights.events.flush()
     articles = hostile.get("/admin/articles", headers=ADMIN)
     assert articles.status_code == 200 and "<q>" in articles.text
     assert audit(articles.text) == []

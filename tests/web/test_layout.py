@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from indexer.build import BuildReport
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import ROOT, live_server
 from tests.web.conftest import SHOTS
@@ -224,7 +224,7 @@ def staff_url(
             with httpx.Client(base_url=url) as client:
                 for q in ("recept za sarmu", "recept za sarmu s kiselim kupusom", "lawn mower"):
                     assert client.get("/search", params={"q": q}).status_code == 200
-        app.state.kb.events.flush()
+        app.state.kb.insights.events.flush()
         yield url
 
 

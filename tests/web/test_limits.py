@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from web.app import create_app
 
@@ -252,7 +252,7 @@ def test_every_state_changing_form_checks_its_csrf_token(app: FastAPI, site: Tes
         "lang": "en",
         "slug": "returns",
     }
-    events = app.state.kb.events
+    events = app.state.kb.insights.events
     events.flush()
     before = events.counts()
     for path in forms:
@@ -312,7 +312,7 @@ def test_no_secret_reaches_the_logs(
         agent_token=AGENT,
         database_url=f"postgresql://kb:{password}@127.0.0.1:1/helpcenter",  # down: logs errors
     )
-    from kb.events import EventStore
+    from kb.insights.events import EventStore
 
     close = EventStore.close  # the store stays down: do not wait out the shutdown flush
     monkeypatch.setattr(EventStore, "close", lambda store, timeout=0.0: close(store, 0.5))
@@ -324,7 +324,7 @@ def test_no_secret_reaches_the_logs(
         client.get("/admin/gaps", headers=AS_ADMIN)
         client.post("/api/suggest", json={"message": "refund?"}, headers=AS_AGENT)
         client.get("/api/search", params={"q": "moja kartica 4111 1111 1111 1111"})
-        client.app.state.kb.events.flush(1.0)
+        client.app.state.kb.insights.events.flush(1.0)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "event" in logged, "the outage was logged"
     for secret in (ADMIN, AGENT, password, "4111 1111 1111 1111"):
@@ -396,7 +396,7 @@ def test_every_admin_and_agent_route_refuses_missing_wrong_expired_or_forged_cre
 def test_a_copy_with_a_junk_search_id_is_logged_without_it(app: FastAPI, site: TestClient) -> None:
     """The copy form's search id comes back from the browser: anything but an id the log
     handed out is dropped (a 64-character one did not fit PostgreSQL's column)."""
-    from kb import schema
+    from kb.insights import schema
 
     csrf = csrf_for(site, "/agent", AS_AGENT)
     copied = site.post(
@@ -405,6 +405,6 @@ def test_a_copy_with_a_junk_search_id_is_logged_without_it(app: FastAPI, site: T
         headers={**AS_AGENT, "X-Requested-With": "fetch"},
     )
     assert copied.status_code == 204
-    events = app.state.kb.events
+    events = app.state.kb.insights.events
     assert events.flush(10)
     assert [c["search_id"] for c in events.rows(schema.copies)][-1] is None

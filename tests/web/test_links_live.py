@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from indexer.build import build_index
-from kb.articles import load_articles
-from kb.check import check_tree
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.links import Site, resolve
+from kb.content.articles import load_articles
+from kb.content.check import check_tree
+from kb.content.links import Site, resolve
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import ARTICLES, live_server, write
 from web.app import create_app

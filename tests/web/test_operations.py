@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport, build_index
-from kb.embeddings import SentenceTransformerEmbedder
 from kb.logs import configure_logging
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import write
 from web.app import create_app

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 
 
 def test_root_redirects_to_the_browsers_language(client: TestClient) -> None:
@@ -170,7 +170,7 @@ def test_language_switch_on_results_changes_the_interface_not_the_search(
     """Switching a Croatian question's results to English shows the same Croatian answers
     with an English interface; it does not re-run the question against English articles
     (which would log a gap that is not there)."""
-    from kb import schema
+    from kb.insights import schema
 
     page = client.get("/search", params={"q": "Povrat proizvoda", "hl": "hr"}).text
     switch = re.search(r'<a class="lang-link" href="([^"]+)" hreflang="en"', page).group(1)
@@ -179,7 +179,7 @@ def test_language_switch_on_results_changes_the_interface_not_the_search(
     assert '<html lang="en">' in english and "Results for “Povrat proizvoda”" in english
     assert 'class="hit-title" href="/hr/articles/povrat-proizvoda' in english
     assert "find a good answer" not in english
-    events = client.app.state.kb.events
+    events = client.app.state.kb.insights.events
     events.flush()
     asked = {r["lang"] for r in events.rows(schema.searches) if r["query"] == "Povrat proizvoda"}
     assert asked == {"hr"}

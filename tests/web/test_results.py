@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.search import Hit, SearchResult
+from kb.models.embeddings import SentenceTransformerEmbedder
+from kb.search.searcher import Hit, SearchResult
 from kb.settings import Settings
 from web.app import create_app
 from web.results import EVIDENCE_SHARE, MAX_RELATED, shown_hits

@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from indexer.build import BuildReport
-from kb import schema
-from kb.events import EventStore
+from kb.insights import schema
+from kb.insights.events import EventStore
 from kb.settings import Settings
 from tests.conftest import pg_url
 from tests.web.serving import free_port, server_env, start_kb_serve, wait_ready

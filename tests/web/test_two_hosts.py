@@ -34,10 +34,10 @@ import pytest
 import sqlalchemy as sa
 
 from indexer.build import BuildReport
-from kb import schema
-from kb.distribution import location
-from kb.events import EventStore
-from kb.index import current_version
+from kb.insights import schema
+from kb.insights.events import EventStore
+from kb.search.distribution import location
+from kb.search.index import current_version
 from kb.settings import Settings
 from tests.conftest import REDIS_URL, pg_url
 from tests.web.netns import Forwarder, Namespace

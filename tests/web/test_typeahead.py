@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import live_server
 from tests.web.conftest import SHOTS
@@ -61,7 +61,7 @@ def asked(
             if visitor == 0:
                 browser.get("/search", params={"q": "refund for my order 4111 1111 1111 1111"})
     with TestClient(app) as client:
-        client.app.state.kb.events.flush()
+        client.app.state.kb.insights.events.flush()
         yield client
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.embeddings import SentenceTransformerEmbedder
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import live_server
 from tests.web.conftest import SHOTS

@@ -24,8 +24,8 @@ import httpx
 import pytest
 
 from indexer.build import BuildReport, build_index
-from kb.embeddings import SentenceTransformerEmbedder
-from kb.events import EventStore
+from kb.insights.events import EventStore
+from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import pg_url, write
 

@@ -1,0 +1,141 @@
+"""How the two signals are combined: ranking relative to the query, confidence absolute.
+
+Ranking and the answered / not-answered decision need different things. Ranking only
+needs an order among one query's candidates, so each signal is put on that query's own
+scale - cosine min-max normalised over the candidates, BM25 relative to the best
+section - and the two are summed with weights chosen on the development halves of three
+help centers in two languages at once (docs/search-quality.md): it beat each signal and
+plain reciprocal-rank fusion on every one of them, while the old sum of raw scores tuned
+on the 50-article demo lost to its own parts on real help centers. The decision needs an
+absolute measure, so confidence stays a weighted sum of two absolute signals -
+cosine rescaled between a floor (unrelated text) and a ceiling (a clear match), and the
+IDF-weighted share of query words a section contains - whose floors, ceilings and
+thresholds depend on the model and the language, measured on the development halves of
+the labelled sets and recorded in the index manifest by ``kb calibrate``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RRF_K = 60  # plain reciprocal-rank fusion (Cormack et al.), the baseline hybrid must beat
+HEADING_BONUS = 0.1  # a section whose own heading says what was asked beats its neighbours
+# "strong" = past this share of the way from the threshold to certainty: with e5 a 0.15
+# margin let a third of Croatian near-miss questions through as "strong" (dev halves)
+STRONG_SHARE = 0.6
+CONFIDENCE_BM25_SHARE = 0.3  # confidence: coverage first, so "nothing matches" stays ~0
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Absolute evidence that a section answers the query, per model and language."""
+
+    dense_weight: float
+    lexical_weight: float
+    dense_floor: float  # cosine of unrelated text in this language
+    dense_ceiling: float  # cosine of a clearly matching section
+
+    def dense_signal(self, cosine: float) -> float:
+        """Cosine rescaled so unrelated text is 0 and a clear match is 1."""
+        scaled = (cosine - self.dense_floor) / (self.dense_ceiling - self.dense_floor)
+        return min(1.0, max(0.0, scaled))
+
+    def score(self, dense: float, lexical: float, heading_match: float = 0.0) -> float:
+        """``dense`` already rescaled; ``lexical`` from :func:`lexical_confidence`. The
+        heading bonus needs a query word in the section: a heading alone is no answer."""
+        bonus = HEADING_BONUS * heading_match if lexical > 0 else 0.0
+        return min(1.0, self.dense_weight * dense + self.lexical_weight * lexical + bonus)
+
+
+def label(confidence: float, threshold: float) -> str:
+    """strong | partial | weak: what the page may promise about a hit."""
+    if confidence >= threshold + STRONG_SHARE * (1.0 - threshold):
+        return "strong"
+    if confidence >= threshold:
+        return "partial"
+    return "weak"
+
+
+def lexical_confidence(coverage: float, bm25_relative: float) -> float:
+    """Absolute evidence: zero when no query word matches, whatever BM25's ranks say."""
+    return coverage * ((1 - CONFIDENCE_BM25_SHARE) + CONFIDENCE_BM25_SHARE * bm25_relative)
+
+
+def rrf(ranks: list[int | None], weights: list[float]) -> float:
+    """Weighted reciprocal-rank fusion of 1-based ranks (None: not found by that signal),
+    scaled so an item first in every signal scores 1."""
+    best = sum(weights) / (RRF_K + 1)
+    total = sum(w / (RRF_K + r) for r, w in zip(ranks, weights, strict=True) if r is not None)
+    return total / best if best else 0.0
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """Everything search needs to know about one embedding model."""
+
+    rank_weights: tuple[float, float]  # (dense, lexical) in the ranking sum
+    confidence: dict[str, Confidence]  # per language, "default" for the others
+    thresholds: dict[str, float]  # answered when confidence >= threshold
+    near_duplicate: float  # cosine of two articles' texts above which they say the same
+    # per language, (floor, ceiling) of the cosine of two questions (gap topics); a
+    # language not listed uses its question-to-article range from `confidence`
+    paraphrase: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def confidence_for(self, lang: str) -> Confidence:
+        return self.confidence.get(lang, self.confidence["default"])
+
+    def paraphrase_range(self, lang: str) -> tuple[float, float]:
+        """Where two questions go from "unrelated" to "the same question"."""
+        own = self.paraphrase.get(lang) or self.paraphrase.get("default")
+        if own is not None:
+            return own
+        fusion = self.confidence_for(lang)
+        return fusion.dense_floor, fusion.dense_ceiling
+
+
+PROFILES: dict[str, ModelProfile] = {
+    # English-only: blind in Croatian, where the lexical side carries confidence
+    "all-MiniLM-L6-v2": ModelProfile(
+        rank_weights=(0.6, 0.4),
+        confidence={
+            "en": Confidence(0.8, 0.2, 0.15, 0.65),
+            "hr": Confidence(0.5, 0.5, 0.35, 0.80),
+            "default": Confidence(0.5, 0.5, 0.2, 0.7),
+        },
+        thresholds={"en": 0.52, "hr": 0.42, "default": 0.45},
+        near_duplicate=0.92,
+    ),
+    # multilingual-e5-small: cosines sit high and close (0.75 unrelated, 0.9 a match).
+    # Chosen on the development halves of the demo, m365-hr and ms-office-support sets
+    # (docs/search-quality.md): each language's floor, ceiling and weights separate
+    # in-domain from off-topic and near-miss questions best at 95 % answered.
+    "multilingual-e5-small": ModelProfile(
+        # the middle of the plateau 0.5-0.7 on the dev halves (0.4-0.8 measured)
+        rank_weights=(0.6, 0.4),
+        confidence={
+            "en": Confidence(0.7, 0.3, 0.74, 0.88),
+            "hr": Confidence(0.5, 0.5, 0.74, 0.84),
+            "default": Confidence(0.6, 0.4, 0.74, 0.86),
+        },
+        # hr: the lowest of each help center's 5th percentile of in-domain confidence
+        # (dev), i.e. 95 % answered on each; en: 0.654 would do that, but then half the
+        # demo's near-miss questions ("do you install washing machines") were answered,
+        # so 0.70 (91 % of the demo's in-domain questions, 100 % of its near-misses flagged)
+        thresholds={"en": 0.70, "hr": 0.56, "default": 0.6},
+        # distinct demo articles on one topic reach 0.956 ("registration" and "forgotten
+        # password"); MiniLM's 0.92 would call them duplicates
+        near_duplicate=0.97,
+        # two questions sit higher still: unrelated Croatian ones at 0.82-0.90
+        # ("zapakirati poklon" / "korišteni mobitel" 0.90), rephrasings at 0.92-0.96;
+        # unrelated English ones at 0.74-0.81. The question-to-article range saturated
+        # in Croatian and merged unrelated gap topics (tests/kb/insights/test_gaps.py)
+        paraphrase={"hr": (0.85, 0.93), "default": (0.80, 0.90)},
+    ),
+}
+DEFAULT_PROFILE = PROFILES["multilingual-e5-small"]
+
+
+def profile_for(model_name: str) -> ModelProfile:
+    """The measured profile of a model; an unknown local model gets e5's (the closest
+    modern sentence encoder) until `kb calibrate` records thresholds for it."""
+    return PROFILES.get(model_name, DEFAULT_PROFILE)

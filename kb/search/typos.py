@@ -1,0 +1,176 @@
+"""Typo tolerance: a query word the help center never uses, matched to words it does.
+
+Customers type "pasword", "dostvaa", "refnd". The lexical side cannot match such a word
+and the model only half understands it, so an unknown word is compared with the
+language's vocabulary (the words of its indexed sections, diacritics folded): words
+within one edit for 5-8 letters, two for 9 or more, the closest first and among those the
+most frequent. Short words (too many neighbours), numbers and codes ("0x8004dec5",
+"AADDS104": a near code is another code) are never corrected.
+
+A word the help center does not use is not always a typo: "naučiti" (to learn) is one edit
+from "naručiti" (to order), "Australia" one from "Austria", and correcting them turns an
+unanswerable question into a confidently wrong answer. So a word the language commonly
+uses (wordfreq's list of words seen at least once per million, diacritics folded like
+the index's) is left alone: it says the question is about something else.
+
+The vocabulary is built by the indexer and saved beside the lexical index; the candidate
+search is rapidfuzz's (optimal string alignment: a swapped pair of letters is one edit).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import wordfreq
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from kb.text import fold_word
+
+WORD = re.compile(r"[^\W\d_]+", re.U)
+TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)  # kb.search.lexical's, digits included
+MIN_LETTERS = 5
+CANDIDATES = 3  # vocabulary words one typed word may stand for
+# a near match counts less than the word itself: a correction is a guess
+FUZZY_WEIGHT = {1: 0.8, 2: 0.6}
+FILE = "words.json"
+# wordfreq files Croatian, Serbian and Bosnian together, as Serbo-Croatian
+_WORDFREQ_LANG = {"hr": "sh", "sr": "sh", "bs": "sh"}
+
+
+@lru_cache(maxsize=8)
+def common_words(lang: str) -> frozenset[str]:
+    """Words ``lang`` uses at least once per million (folded): real words, never typos."""
+    code = _WORDFREQ_LANG.get(lang, lang)
+    if code not in wordfreq.available_languages(wordlist="small"):
+        return frozenset()
+    words = wordfreq.get_frequency_dict(code, wordlist="small")
+    return frozenset(fold_word(w, lang) for w in words)
+
+
+def max_edits(word: str) -> int:
+    """Edits allowed for a typed word: 0 for short words, numbers and codes."""
+    if not word.isalpha() or len(word) < MIN_LETTERS:
+        return 0
+    return 1 if len(word) <= 8 else 2
+
+
+def correctable(typed: str) -> bool:
+    """Only ordinary words: letters only, not written in capitals (an acronym or a code)."""
+    return max_edits(typed) > 0 and not (typed.isupper() and len(typed) > 1)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    word: str  # folded, as in the vocabulary
+    shown: str  # as the articles write it (diacritics kept), for "did you mean"
+    edits: int
+    frequency: int
+
+    @property
+    def weight(self) -> float:
+        return FUZZY_WEIGHT.get(self.edits, 0.0)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A language's words: folded form -> sections using it, and its usual spelling."""
+
+    lang: str
+    frequency: dict[str, int]
+    shown: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, lang: str, texts: Iterable[str], stop: frozenset[str] = frozenset()
+    ) -> Vocabulary:
+        """Counts each word once per text (document frequency: a word repeated in one
+        long section says less than a word many sections use)."""
+        frequency: Counter[str] = Counter()
+        written: dict[str, Counter[str]] = {}
+        folded: dict[str, str] = {}
+        for text in texts:
+            for word in set(WORD.findall(text.lower())):
+                key = folded.get(word)
+                if key is None:
+                    key = folded[word] = fold_word(word, lang)
+                if len(key) < 3 or key in stop:
+                    continue
+                frequency[key] += 1
+                written.setdefault(key, Counter())[word] += 1
+        shown = {k: forms.most_common(1)[0][0] for k, forms in written.items()}
+        return cls(lang, dict(frequency), {k: v for k, v in shown.items() if v != k})
+
+    def save(self, folder: Path) -> None:
+        data = {"frequency": self.frequency, "shown": self.shown}
+        (folder / FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, lang: str, folder: Path) -> Vocabulary | None:
+        path = folder / FILE
+        if not path.exists():
+            return None  # an index built before typo tolerance: no corrections
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(lang, data["frequency"], data.get("shown", {}))
+
+    @cached_property
+    def _words(self) -> list[str]:
+        return list(self.frequency)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.frequency
+
+    def candidates(self, typed: str) -> list[Candidate]:
+        """Vocabulary words near a typed word, nearest then most frequent first; none
+        when the word is known, too short, a number or a code."""
+        if not correctable(typed):
+            return []
+        word = fold_word(typed.lower(), self.lang)
+        if word in self.frequency or word in common_words(self.lang):
+            return []
+        limit = max_edits(word)
+        found = process.extract(
+            word, self._words, scorer=OSA.distance, score_cutoff=limit, limit=50
+        )
+        ranked = sorted(found, key=lambda m: (m[1], -self.frequency[m[0]], m[0]))
+        return [
+            Candidate(w, self.shown.get(w, w), int(d), self.frequency[w])
+            for w, d, _ in ranked[:CANDIDATES]
+        ]
+
+
+@dataclass(frozen=True)
+class Typo:
+    """One typed word the index does not know, where it is, and what it may stand for."""
+
+    start: int
+    end: int
+    typed: str
+    term: str  # the typed word as the lexical index analyses it
+    candidates: list[Candidate]
+    terms: list[tuple[str, float]]  # candidates' index terms with their weights
+
+    @property
+    def replacement(self) -> str:
+        """The likeliest word, capitalised as it was typed."""
+        best = self.candidates[0].shown
+        return best[:1].upper() + best[1:] if self.typed[:1].isupper() else best
+
+
+def corrected(text: str, typos: list[Typo]) -> str | None:
+    """``text`` with every typo replaced by its likeliest word; None if nothing changed."""
+    if not typos:
+        return None
+    out, last = [], 0
+    for typo in sorted(typos, key=lambda t: t.start):
+        out += [text[last : typo.start], typo.replacement]
+        last = typo.end
+    out.append(text[last:])
+    fixed = "".join(out)
+    return fixed if fixed != text else None

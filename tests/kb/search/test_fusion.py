@@ -1,0 +1,86 @@
+"""Fusion: ranking by reciprocal rank (no score scale to tune), confidence from absolute
+evidence - bounded, monotone, and zero without evidence, so it can be compared with an
+answer threshold."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kb.search.fusion import PROFILES, Confidence, lexical_confidence, profile_for, rrf
+
+CONFIDENCES = st.sampled_from([c for p in PROFILES.values() for c in p.confidence.values()])
+UNIT = st.floats(0.0, 1.0)
+COSINE = st.floats(-1.0, 1.0)
+RANK = st.one_of(st.none(), st.integers(1, 10_000))
+
+
+def test_every_profile_weighs_its_signals_to_one_and_has_a_default() -> None:
+    for profile in PROFILES.values():
+        assert "default" in profile.confidence and "default" in profile.thresholds
+        for c in profile.confidence.values():
+            assert abs(c.dense_weight + c.lexical_weight - 1.0) < 1e-9
+            assert -1 <= c.dense_floor < c.dense_ceiling <= 1
+
+
+def test_an_unknown_model_gets_the_default_profile_until_calibrated() -> None:
+    assert profile_for("/models/some-local-folder") is profile_for("multilingual-e5-small")
+
+
+@given(conf=CONFIDENCES, cosine=COSINE, cov=UNIT, rel=UNIT, heading=UNIT)
+@settings(max_examples=300)
+def test_confidence_stays_between_zero_and_one(
+    conf: Confidence, cosine: float, cov: float, rel: float, heading: float
+) -> None:
+    dense = conf.dense_signal(cosine)
+    assert 0.0 <= dense <= 1.0
+    assert 0.0 <= conf.score(dense, lexical_confidence(cov, rel), heading) <= 1.0
+
+
+@given(
+    conf=CONFIDENCES,
+    cosines=st.tuples(COSINE, COSINE).map(sorted),
+    covs=st.tuples(UNIT, UNIT).map(sorted),
+    rels=st.tuples(UNIT, UNIT).map(sorted),
+    headings=st.tuples(UNIT, UNIT).map(sorted),
+)
+@settings(max_examples=300)
+def test_more_evidence_never_lowers_confidence(
+    conf: Confidence, cosines: list, covs: list, rels: list, headings: list
+) -> None:
+    low = conf.score(
+        conf.dense_signal(cosines[0]), lexical_confidence(covs[0], rels[0]), headings[0]
+    )
+    high = conf.score(
+        conf.dense_signal(cosines[1]), lexical_confidence(covs[1], rels[1]), headings[1]
+    )
+    assert high >= low - 1e-12
+
+
+@given(conf=CONFIDENCES, rel=UNIT, heading=UNIT)
+def test_unrelated_meaning_and_no_matching_word_is_zero_confidence(
+    conf: Confidence, rel: float, heading: float
+) -> None:
+    """BM25's relative rank and a matching heading mean nothing when no query word is in
+    the section."""
+    assert (
+        conf.score(conf.dense_signal(conf.dense_floor), lexical_confidence(0.0, rel), heading) == 0
+    )
+
+
+@given(ranks=st.lists(RANK, min_size=2, max_size=3), weights=st.data())
+def test_rrf_is_one_for_first_everywhere_and_never_above(
+    ranks: list, weights: st.DataObject
+) -> None:
+    ws = weights.draw(st.lists(st.floats(0.1, 3.0), min_size=len(ranks), max_size=len(ranks)))
+    assert abs(rrf([1] * len(ranks), ws) - 1.0) < 1e-9
+    assert 0.0 <= rrf(ranks, ws) <= 1.0 + 1e-12
+
+
+@given(a=st.integers(1, 500), b=st.integers(1, 500), other=RANK)
+def test_rrf_prefers_the_better_rank_and_rewards_agreement(
+    a: int, b: int, other: int | None
+) -> None:
+    low, high = sorted((a, b))
+    assert rrf([low, other], [1, 1]) >= rrf([high, other], [1, 1])
+    assert rrf([low, low], [1, 1]) > rrf([low, None], [1, 1])
