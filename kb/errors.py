@@ -35,6 +35,13 @@ class ConfigError(KBError):
     """A setting has a value that cannot work."""
 
 
+class EventStoreUnavailable(Exception):
+    """The event database could not be read (down, unreachable, locked too long).
+
+    Not a :class:`KBError`: nothing in the request is wrong. Searching never waits for the
+    store (writes are queued); only reports read it, and the web answers them with 503."""
+
+
 class QueryError(KBError):
     """A search request that cannot be answered as asked. ``kind`` says what is wrong
     (``empty``, ``too_long``, ``language`` or ``invalid``), so the edges choose a status

@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from kb.insights import schema
+from kb.insights.articles import tally
 from kb.insights.events import CUSTOMER_SOURCES, EventStore, now
 from kb.insights.gaps import REFORMULATION_WINDOW, GapReport
 from kb.search.index import SearchIndex
@@ -307,24 +308,21 @@ def _top_articles(
     titles: dict[tuple[str, str], str],
     top: int,
 ) -> Table:
-    views = Counter((r["lang"], r["slug"]) for r in clicks)
-    from_search = Counter((r["lang"], r["slug"]) for r in clicks if r["search_id"])
-    yes = Counter((v["lang"], v["slug"]) for v in votes if v["helpful"])
-    no = Counter((v["lang"], v["slug"]) for v in votes if not v["helpful"])
-    keys = sorted(set(views) | set(yes) | set(no), key=lambda k: (-views[k], -yes[k], k))
+    stats = tally(clicks, votes)
+    keys = sorted(stats, key=lambda k: (-stats[k].views, -stats[k].yes, k))
     rows = []
     for key in keys[:top]:
-        total = yes[key] + no[key]
+        entry = stats[key]
         rows.append(
             (
                 titles.get(key, key[1]),
                 key[0],
                 key[1],
-                views[key],
-                from_search[key],
-                yes[key],
-                no[key],
-                round(100 * yes[key] / total) if total else None,
+                entry.views,
+                entry.from_search,
+                entry.yes,
+                entry.no,
+                entry.helpful_pct,
             )
         )
     return Table(

@@ -16,7 +16,8 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kb.errors import ConfigError
+from kb.errors import ConfigError, EventStoreUnavailable
 from kb.insights import schema
 from kb.pii import scrub
 
@@ -46,6 +47,16 @@ def aware(ts: datetime) -> datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    """Reads that fail on the database raise :class:`EventStoreUnavailable`, so callers
+    (the web's reports) recognise an outage without knowing SQLAlchemy."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        raise EventStoreUnavailable(str(exc)) from exc
 
 
 def make_engine(url: str) -> Engine:
@@ -428,14 +439,14 @@ class EventStore:
         """Delete events older than ``days``; returns rows deleted per table."""
         cutoff = now() - timedelta(days=days)
         deleted = {}
-        with self.engine.begin() as conn:
+        with _reading(), self.engine.begin() as conn:
             for table in schema.EVENT_TABLES:
                 result = conn.execute(table.delete().where(table.c.ts < cutoff))
                 deleted[table.name] = result.rowcount or 0
         return deleted
 
     def counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with _reading(), self.engine.connect() as conn:
             return {
                 t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
                 for t in schema.EVENT_TABLES
@@ -449,7 +460,7 @@ class EventStore:
             .where(t.c.ts >= now() - timedelta(days=days))
             .group_by(t.c.lang, t.c.slug)
         )
-        with self.engine.connect() as conn:
+        with _reading(), self.engine.connect() as conn:
             return {(lang, slug): int(n) for lang, slug, n in conn.execute(query)}
 
     def answered_queries(self, days: int = 90) -> list[tuple[str | None, str, str]]:
@@ -467,7 +478,7 @@ class EventStore:
             )
             .distinct()
         )
-        with self.engine.connect() as conn:
+        with _reading(), self.engine.connect() as conn:
             return [(lang, q, session) for lang, q, session in conn.execute(query)]
 
     def rows(self, table: sa.Table, since: datetime | None = None) -> list[dict[str, Any]]:
@@ -475,7 +486,7 @@ class EventStore:
         query = sa.select(table)
         if since is not None:
             query = query.where(table.c.ts >= since)
-        with self.engine.connect() as conn:
+        with _reading(), self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query.order_by(table.c.ts))]
         for row in rows:  # one kind of timestamp for every reader: UTC-aware
             row["ts"] = aware(row["ts"])
