@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from kb.insights import analytics, schema
-from kb.insights.events import now
+from kb.insights import analytics
+from kb.insights.articles import article_quality
 from kb.insights.gaps import GapReport, gap_report, to_csv
 from web.charts import bars, sparkline
+from web.deps import State
 from web.pages import article_body
 from web.rendering import render
 from web.security import (
@@ -25,6 +24,7 @@ from web.security import (
     safe_next,
     token_role,
 )
+from web.state import AppState
 from web.validation import check_lang
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -32,13 +32,22 @@ Days = Annotated[int, Query(ge=1, le=3650)]
 Lang = Annotated[str | None, Query(max_length=8)]  # checked by web.validation: 422 + list
 
 
+def filter_lang(state: State, lang: Lang = None) -> str | None:
+    """The report's language filter: a language the help center has, or none (422 with
+    the list for any other)."""
+    return check_lang(state, lang)
+
+
+FilterLang = Annotated[str | None, Depends(filter_lang)]
+
+
 def _safe_next(target: str) -> str:
     return safe_next(target, "/admin")
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/admin", error: str = "") -> Response:
-    settings = request.app.state.kb.settings
+def login_form(request: Request, state: State, next: str = "/admin", error: str = "") -> Response:
+    settings = state.settings
     if settings.admin_token is None and settings.agent_token is None:
         raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
     return render(
@@ -54,12 +63,13 @@ def login_form(request: Request, next: str = "/admin", error: str = "") -> Respo
 @router.post("/login")
 def login(
     request: Request,
+    state: State,
     token: Annotated[str, Form(max_length=512)],
     csrf: Annotated[str, Form(max_length=128)],
     next: Annotated[str, Form(max_length=200)] = "/admin",
 ) -> Response:
     check_csrf(request, csrf)
-    role = token_role(request.app.state.kb.settings, token)
+    role = token_role(state.settings, token)
     if role is None:
         return render(
             request,
@@ -87,14 +97,10 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Resp
 TableName = Annotated[str, Query(max_length=40, pattern="^[a-z_]+$")]
 
 
-def _stats(request: Request, days: int, lang: str | None) -> analytics.Stats:
-    state = request.app.state.kb
-    lang = check_lang(request, lang)
-    if state.events is None:
-        return analytics.Stats(days=days, lang=lang, since=now())
-    state.events.flush(2.0)
+def _stats(state: AppState, days: int, lang: str | None) -> analytics.Stats:
+    state.events.flush(2.0)  # what was just done shows up
     stats = analytics.compute(state.events, state.index, days=days, lang=lang)
-    report = _report(request, days, lang)
+    report = _report(state, days, lang)
     stats.tables["gaps"] = analytics.gap_table(report)
     stats.gap_garbage = report.garbage_count
     return stats
@@ -102,10 +108,10 @@ def _stats(request: Request, days: int, lang: str | None) -> analytics.Stats:
 
 @router.get("", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
 def dashboard(
-    request: Request, days: Days = 30, lang: Lang = None, format: str = "html"
+    request: Request, state: State, lang: FilterLang, days: Days = 30, format: str = "html"
 ) -> Response:
     """Managers' and writers' overview: the help center's CSAT, effort and deflection."""
-    stats = _stats(request, days, lang)
+    stats = _stats(state, days, lang)
     if format == "json":
         return Response(stats.to_json(), media_type="application/json")
     chart = bars([(d.isoformat(), n, u) for d, n, u in stats.per_day])
@@ -122,9 +128,9 @@ def dashboard(
 
 
 @router.get("/stats.csv", dependencies=[Depends(require_admin)])
-def stats_csv(request: Request, table: TableName, days: Days = 30, lang: Lang = None) -> Response:
+def stats_csv(state: State, table: TableName, lang: FilterLang, days: Days = 30) -> Response:
     """Every dashboard table as CSV (``table=per_day`` for the daily counts)."""
-    stats = _stats(request, days, lang)
+    stats = _stats(state, days, lang)
     if table not in stats.tables:
         raise HTTPException(404, f"no table '{table}'; there are: {', '.join(stats.tables)}")
     return PlainTextResponse(
@@ -134,18 +140,16 @@ def stats_csv(request: Request, table: TableName, days: Days = 30, lang: Lang = 
     )
 
 
-def _report(request: Request, days: int, lang: str | None) -> GapReport:
-    state = request.app.state.kb
-    lang = check_lang(request, lang)
-    if state.events is None:
-        return GapReport([])
+def _report(state: AppState, days: int, lang: str | None) -> GapReport:
     state.events.flush(2.0)
     return gap_report(state.events, state.embedder, state.searcher, since_days=days, lang=lang)
 
 
 @router.get("/gaps", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
-def gaps(request: Request, days: Days = 30, lang: Lang = None, format: str = "html") -> Response:
-    report = _report(request, days, lang)
+def gaps(
+    request: Request, state: State, lang: FilterLang, days: Days = 30, format: str = "html"
+) -> Response:
+    report = _report(state, days, lang)
     if format == "csv":
         return PlainTextResponse(
             to_csv(report.topics),
@@ -173,12 +177,13 @@ def gaps(request: Request, days: Days = 30, lang: Lang = None, format: str = "ht
 @router.get("/gaps/draft", dependencies=[Depends(require_admin)])
 def gap_draft(
     request: Request,
+    state: State,
     id: Annotated[str, Query(max_length=200)],
+    lang: FilterLang,
     days: Days = 30,
-    lang: Lang = None,
     download: bool = False,
 ) -> Response:
-    report = _report(request, days, lang)
+    report = _report(state, days, lang)
     for topic in report.topics + report.answered:
         if topic.id == id:
             if download:
@@ -201,68 +206,11 @@ def gap_draft(
 
 
 @router.get("/articles", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
-def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
-    state = request.app.state.kb
-    lang = check_lang(request, lang)
-    since = now() - timedelta(days=days)
-    stats: dict[tuple[str, str], dict[str, Any]] = defaultdict(
-        lambda: {
-            "views": 0,
-            "from_search": 0,
-            "yes": 0,
-            "no": 0,
-            "reasons": Counter(),
-            "queries": Counter(),
-            "comments": [],
-            "copies": Counter(),
-        }
-    )
-    if state.events is not None:
-        state.events.flush(2.0)
-        searches = {r["id"]: r for r in state.events.rows(schema.searches, since)}
-        for click in state.events.rows(schema.clicks, since):
-            entry = stats[(click["lang"], click["slug"])]
-            entry["views"] += 1
-            if click["search_id"]:
-                entry["from_search"] += 1
-                if click["search_id"] in searches:
-                    entry["queries"][searches[click["search_id"]]["query"]] += 1
-        for copy in state.events.rows(schema.copies, since):
-            # a draft is one copy that reused several sections: each counts as reused
-            used = json.loads(copy["sections"] or "[]") or [
-                f"{copy['lang']}/{copy['slug']}#{copy['section_id'] or ''}"
-            ]
-            for key in used:
-                key_lang, rest = key.split("/", 1)
-                key_slug, _, key_section = rest.partition("#")
-                stats[(key_lang, key_slug)]["copies"][key_section] += 1
-        for vote in state.events.rows(schema.votes, since):
-            entry = stats[(vote["lang"], vote["slug"])]
-            entry["yes" if vote["helpful"] else "no"] += 1
-            if vote["reason"]:
-                entry["reasons"][vote["reason"]] += 1
-            if vote["comment"]:
-                entry["comments"].append(vote["comment"])
-    rows = []
-    for article in sorted(state.index.articles.values(), key=lambda a: (a.lang, a.title)):
-        if lang and article.lang != lang:
-            continue
-        entry = stats[(article.lang, article.slug)]
-        votes = entry["yes"] + entry["no"]
-        rows.append(
-            {
-                "article": article,
-                **entry,
-                "helpful_pct": round(100 * entry["yes"] / votes) if votes else None,
-                "top_queries": entry["queries"].most_common(5),
-                "copied_sections": [
-                    (dict((i, t) for _, t, i in article.toc).get(sid, sid or "(top)"), n)
-                    for sid, n in entry["copies"].most_common(5)
-                ],
-                "copy_count": sum(entry["copies"].values()),
-            }
-        )
-    rows.sort(key=lambda r: (-r["copy_count"], -r["views"], r["article"].title))
+def articles(request: Request, state: State, lang: FilterLang, days: Days = 30) -> Response:
+    """Per-article quality for writers (kb.insights.articles): every visitor's and agent's
+    views, votes and reuse, most reused first."""
+    state.events.flush(2.0)
+    rows = article_quality(state.events, state.index, days=days, lang=lang)
     return render(
         request,
         "admin/articles.html",
@@ -277,9 +225,9 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
 @router.get(
     "/preview/{lang}/{slug}", dependencies=[Depends(require_admin)], response_class=HTMLResponse
 )
-def preview(request: Request, lang: str, slug: str) -> Response:
+def preview(request: Request, state: State, lang: str, slug: str) -> Response:
     """A draft (or a published article) as readers would see it, before it goes live."""
-    index = request.app.state.kb.search.index
+    index = state.index
     article = index.drafts.get((lang, slug)) or index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no draft or article '{slug}' in '{lang}'")
@@ -291,6 +239,6 @@ def preview(request: Request, lang: str, slug: str) -> Response:
         body=article_body(article.html, lang),  # as readers see it
         related=[],
         translations=[],
-        category_names=request.app.state.kb.category_names(lang),
+        category_names=state.catalogue.category_names(lang),
         preview=True,
     )

@@ -5,7 +5,6 @@ answers, per question and as one reply ready to send. Pages in the agent's langu
 from __future__ import annotations
 
 import re
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -14,8 +13,9 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from kb.assist.replies import Draft
-from kb.assist.suggest import Suggestion, SuggestResult, suggest
+from kb.assist.suggest import Suggestion, SuggestResult
 from kb.errors import QueryError
+from web.deps import AgentRole, Searching, SessionId, State
 from web.i18n import agent_strings
 from web.rendering import page_lang, render
 from web.security import (
@@ -24,17 +24,18 @@ from web.security import (
     check_csrf,
     csrf_token,
     login_response,
-    request_role,
     require_agent,
     safe_next,
+    staff_pages_on,
     token_role,
 )
-from web.security import session_id as session_of
+from web.state import AppState
+from web.urls import agent_login_url, agent_url
 from web.validation import MAX_LANG, MAX_MESSAGE, check_lang, check_message
+from web.validation import search_id as valid_search_id
 
 router = APIRouter(route_class=AgentRoute)  # credentials checked before the body is read
 login_router = APIRouter(include_in_schema=False)
-SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")  # ids the search log handed out; anything else: none
 SECTION_KEY = re.compile(r"^[a-z]{2,3}/[a-z0-9][a-z0-9-]{0,199}#[A-Za-z0-9_-]{0,200}$")
 MAX_DRAFT_SECTIONS = 10
 UiLang = Annotated[str | None, Query(max_length=MAX_LANG)]
@@ -70,22 +71,12 @@ def _ui(request: Request, hl: str | None) -> str:
     return page_lang(request, hl)
 
 
-def _run(request: Request, message: str, lang: str | None) -> SuggestResult:
-    state = request.app.state.kb
+def _run(request: Request, searches: Searching, message: str, lang: str | None) -> SuggestResult:
     check_message(message)
-    reply_lang = check_lang(request, lang)
-    base = state.settings.public_url or str(request.base_url)
-    started = time.perf_counter()
-    result = suggest(
-        state.searcher,
-        message,
-        reply_lang,
-        base_url=base,
-        order_pattern=state.settings.order_number_pattern,
-    )
-    latency = (time.perf_counter() - started) * 1000
-    state.log_agent_message(session_of(request), result, latency)
-    return result
+    reply_lang = check_lang(searches.state, lang)
+    # as before: the configured public URL as given, else this request's base (with "/")
+    base = searches.state.settings.public_url or str(request.base_url)
+    return searches.suggest(message, reply_lang, base)
 
 
 @router.post(
@@ -94,16 +85,17 @@ def _run(request: Request, message: str, lang: str | None) -> SuggestResult:
     tags=["agents"],
     dependencies=[Depends(require_agent)],
 )
-def api_suggest(request: Request, body: SuggestRequest) -> dict[str, Any]:
+def api_suggest(request: Request, searches: Searching, body: SuggestRequest) -> dict[str, Any]:
     """Best 3-5 sections answering a customer's message, each with a ready-to-paste reply
     (plain text and Markdown) ending with the link to the section, and one combined draft
     reply. Needs the agent or admin token as a bearer token."""
-    return _run(request, body.message, body.lang).to_dict()
+    return _run(request, searches, body.message, body.lang).to_dict()
 
 
-def _page(request: Request, ui: str, status_code: int = 200, **context: Any) -> Response:
-    role = request_role(request)
-    others = [code for code in request.app.state.kb.search.index.languages if code != ui]
+def _page(
+    request: Request, state: AppState, role: str, ui: str, status_code: int = 200, **context: Any
+) -> Response:
+    others = [code for code in state.index.languages if code != ui]
     return render(
         request,
         "agent.html",
@@ -112,7 +104,7 @@ def _page(request: Request, ui: str, status_code: int = 200, **context: Any) -> 
         a=agent_strings(ui),
         csrf=csrf_token(request),
         is_admin=role == "admin",
-        ui_links={code: f"/agent?hl={code}" for code in others},
+        ui_links={code: agent_url(code) for code in others},
         **context,
     )
 
@@ -121,26 +113,28 @@ def _page(request: Request, ui: str, status_code: int = 200, **context: Any) -> 
     "/agent",
     response_class=HTMLResponse,
     include_in_schema=False,
-    dependencies=[Depends(require_agent)],
 )
-def agent_form(request: Request, hl: UiLang = None) -> Response:
-    return _page(request, _ui(request, hl), message="", result=None, lang_choice="")
+def agent_form(request: Request, state: State, role: AgentRole, hl: UiLang = None) -> Response:
+    ui = _ui(request, hl)
+    return _page(request, state, role, ui, message="", result=None, lang_choice="")
 
 
 @router.post(
     "/agent",
     response_class=HTMLResponse,
     include_in_schema=False,
-    dependencies=[Depends(require_agent)],
 )
 def agent_suggest(
     request: Request,
+    role: AgentRole,
+    searches: Searching,
     message: Annotated[str, Form(max_length=MAX_MESSAGE)],
     csrf: Annotated[str, Form(max_length=128)],
     lang: Annotated[str, Form(max_length=MAX_LANG)] = "",
     hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
     check_csrf(request, csrf)
+    state = searches.state
     ui = _ui(request, hl or None)
     a = agent_strings(ui)
     error = None
@@ -148,20 +142,33 @@ def agent_suggest(
         error = a["empty"]
     else:
         try:
-            check_lang(request, lang)
+            check_lang(state, lang)
         except QueryError:
-            languages = ", ".join(request.app.state.kb.search.index.languages)
-            error = a["unknown_lang"].format(available=languages)
+            error = a["unknown_lang"].format(available=", ".join(state.index.languages))
     if error:
-        return _page(request, ui, 422, message=message, result=None, lang_choice=lang, error=error)
-    result = _run(request, message, lang or None)
+        return _page(
+            request,
+            state,
+            role,
+            ui,
+            422,
+            message=message,
+            result=None,
+            lang_choice=lang,
+            error=error,
+        )
+    result = _run(request, searches, message, lang or None)
     rows = [{"s": s, "html": Markup(s.html)} for s in result.suggestions]  # rendered by kb
-    return _page(request, ui, message=message, result=result, rows=rows, lang_choice=lang)
+    return _page(
+        request, state, role, ui, message=message, result=result, rows=rows, lang_choice=lang
+    )
 
 
 @router.post("/agent/copy", include_in_schema=False, dependencies=[Depends(require_agent)])
 def agent_copy(
     request: Request,
+    state: State,
+    session: SessionId,
     csrf: Annotated[str, Form(max_length=128)],
     lang: Annotated[str, Form(max_length=MAX_LANG)] = "",
     slug: Annotated[str, Form(max_length=200)] = "",
@@ -182,33 +189,32 @@ def agent_copy(
         slug, _, section_id = rest.partition("#")
     if not slug or not lang:
         raise HTTPException(422, "slug and lang, or the draft's sections, are required")
-    events = request.app.state.kb.insights.events
-    if events is not None:
-        events.record_copy(
-            session_id=session_of(request),
-            lang=lang,
-            slug=slug,
-            section_id=section_id or None,
-            search_id=search_id if SEARCH_ID.match(search_id) else None,
-            fmt=format,
-            sections=used if format == "draft" else (),
-        )
+    state.events.record_copy(
+        session_id=session,
+        lang=lang,
+        slug=slug,
+        section_id=section_id or None,
+        search_id=valid_search_id(search_id),
+        fmt=format,
+        sections=used if format == "draft" else (),
+    )
     if request.headers.get("x-requested-with") == "fetch":
         return Response(status_code=204)
-    back = f"/agent?hl={hl}" if hl in request.app.state.kb.search.index.languages else "/agent"
+    back = agent_url(hl if hl in state.index.languages else None)
     return RedirectResponse(back, status_code=303)
 
 
 # -- the agents' own login --------------------------------------------------------------
 def _login_page(
-    request: Request, ui: str, next_url: str, status_code: int = 200, error: str = ""
+    request: Request,
+    state: AppState,
+    ui: str,
+    next_url: str,
+    status_code: int = 200,
+    error: str = "",
 ) -> Response:
-    settings = request.app.state.kb.settings
-    if settings.admin_token is None and settings.agent_token is None:
-        raise HTTPException(
-            404, "agent pages are off: set KB_AGENT_TOKEN or KB_ADMIN_TOKEN to turn them on"
-        )
-    others = [code for code in request.app.state.kb.search.index.languages if code != ui]
+    staff_pages_on(state.settings)
+    others = [code for code in state.index.languages if code != ui]
     return render(
         request,
         "agent_login.html",
@@ -218,22 +224,24 @@ def _login_page(
         next=safe_next(next_url, "/agent"),
         csrf=csrf_token(request),
         error=error,
-        ui_links={code: f"/agent/login?hl={code}&next={next_url}" for code in others},
+        ui_links={code: agent_login_url(code, next_url) for code in others},
     )
 
 
 @login_router.get("/agent/login", response_class=HTMLResponse)
 def agent_login_form(
     request: Request,
+    state: State,
     next: Annotated[str, Query(max_length=200)] = "/agent",
     hl: UiLang = None,
 ) -> Response:
-    return _login_page(request, _ui(request, hl), safe_next(next, "/agent"))
+    return _login_page(request, state, _ui(request, hl), safe_next(next, "/agent"))
 
 
 @login_router.post("/agent/login")
 def agent_login(
     request: Request,
+    state: State,
     token: Annotated[str, Form(max_length=512)],
     csrf: Annotated[str, Form(max_length=128)],
     next: Annotated[str, Form(max_length=200)] = "/agent",
@@ -242,14 +250,14 @@ def agent_login(
     """The agent token, or the admin token (an admin can do what an agent does)."""
     check_csrf(request, csrf)
     ui = _ui(request, hl or None)
-    role = token_role(request.app.state.kb.settings, token)
+    role = token_role(state.settings, token)
     if role is None:
-        return _login_page(request, ui, next, 401, agent_strings(ui)["login_wrong"])
+        return _login_page(request, state, ui, next, 401, agent_strings(ui)["login_wrong"])
     target = safe_next(next, "/agent")
     if role == "agent" and not target.startswith("/agent"):
         target = "/agent"
     if target == "/agent" and hl:
-        target = f"/agent?hl={ui}"
+        target = agent_url(ui)
     return login_response(request, role, target)
 
 
@@ -261,6 +269,6 @@ def agent_logout(
 ) -> Response:
     check_csrf(request, csrf)
     ui = _ui(request, hl or None)
-    response = RedirectResponse(f"/agent/login?hl={ui}", status_code=303)
+    response = RedirectResponse(agent_login_url(ui), status_code=303)
     response.delete_cookie(ADMIN_COOKIE, path="/")
     return response

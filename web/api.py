@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,8 +9,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from kb.search.searcher import Hit
+from web.deps import Searching, State
+from web.metrics import Metrics
 from web.ratelimit import limiter
-from web.security import session_id
+from web.state import not_ready_reason, serving_state
 from web.validation import check_lang
 
 router = APIRouter()
@@ -34,7 +35,8 @@ class SearchResponse(BaseModel):
     responses={429: {"description": "Too many searches from this client; see Retry-After."}},
 )
 def api_search(
-    request: Request,
+    state: State,
+    searches: Searching,
     q: Annotated[
         str, Query(description="The question, in plain words (at most KB_MAX_QUERY_CHARS).")
     ],
@@ -50,11 +52,7 @@ def api_search(
     result clears the confidence threshold (results are then only 'maybe related').
     When only the query's likeliest spelling is answered, the results are that
     spelling's and `corrected_query` says which ("showing results for ...")."""
-    state = request.app.state.kb
-    started = time.perf_counter()
-    result = state.searcher.search(q, check_lang(request, lang), limit, correct=not exact)
-    latency = (time.perf_counter() - started) * 1000
-    state.log_search(session_id(request), result, "api", latency)
+    result, _ = searches.search("api", q, check_lang(state, lang), limit, correct=not exact)
     # the body as the search cached it: no per-request validation and encoding (the
     # response model above still documents the shape)
     return Response(result.json, media_type="application/json")
@@ -63,7 +61,7 @@ def api_search(
 @router.get("/healthz", tags=["operations"])
 def healthz(request: Request) -> dict[str, Any]:
     """Liveness (the process answers) plus what is loaded."""
-    state = getattr(request.app.state, "kb", None)
+    state = serving_state(request.app.state)
     if state is None:
         return {"status": "starting", "index_version": None, "articles": 0, "chunks": 0}
     index = state.index
@@ -81,11 +79,12 @@ def healthz(request: Request) -> dict[str, Any]:
 @router.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready yet"}})
 def readyz(request: Request) -> Response:
     """Ready for traffic only once an index is loaded (load balancers wait for 200)."""
-    state = getattr(request.app.state, "kb", None)
+    state = serving_state(request.app.state)
     if state is None:
-        reason = getattr(request.app.state, "not_ready", None) or "starting up"
         return JSONResponse(
-            {"ready": False, "reason": reason}, status_code=503, headers={"Retry-After": "5"}
+            {"ready": False, "reason": not_ready_reason(request.app.state)},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
     return JSONResponse({"ready": True, "index_version": state.index.version})
 
@@ -93,5 +92,5 @@ def readyz(request: Request) -> Response:
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
     """Prometheus text format."""
-    registry = request.app.state.metrics
+    registry: Metrics = request.app.state.metrics  # answers before an index is loaded too
     return Response(registry.exposition(request.app), media_type=registry.content_type)

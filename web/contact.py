@@ -4,94 +4,83 @@ dashboard's self-service resolution and contact rate come from these events)."""
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.errors import QueryError
+from kb.settings import Settings
+from web.deps import PageLang, Searching, SessionId, State
 from web.errors import VisitorError
 from web.i18n import message
-from web.pages import known_lang
 from web.ratelimit import limiter
 from web.rendering import render
 from web.results import shown_hits, tracked_hits
-from web.security import session_id
+from web.urls import contact_go_url, contact_url
 
 router = APIRouter(include_in_schema=False)
 MAX_MESSAGE = 2000
 Message = Annotated[str, Query(max_length=MAX_MESSAGE)]
 
 
-def channels(request: Request, lang: str, q: str) -> list[dict[str, str]]:
+def channels(settings: Settings, lang: str, q: str) -> list[dict[str, str]]:
     """The configured channels, each linked through the contact log."""
-    settings = request.app.state.kb.settings
-    out = []
-    for name, configured in (
+    configured = (
         ("chat", settings.contact_chat_url),
         ("email", settings.contact_email),
         ("phone", settings.contact_phone),
-    ):
-        if configured:
-            go = f"/{lang}/contact/go?{urlencode({'channel': name, 'q': q})}"
-            out.append({"name": name, "value": configured, "href": go})
-    return out
+    )
+    return [
+        {"name": name, "value": value, "href": contact_go_url(lang, name, q)}
+        for name, value in configured
+        if value
+    ]
 
 
 @router.get(
     "/{lang}/contact", response_class=HTMLResponse, dependencies=[Depends(limiter("search"))]
 )
-def contact(request: Request, lang: str, q: Message = "") -> Response:
-    state = request.app.state.kb
-    lang = known_lang(request, lang)
+def contact(
+    request: Request, state: State, searches: Searching, lang: PageLang, q: Message = ""
+) -> Response:
     hits: list[dict[str, object]] = []
     if q.strip():
-        started = time.perf_counter()
         try:
-            result = state.searcher.search(q, lang, limit=3)
+            result, search_id = searches.search("contact", q, lang, limit=3)
         except QueryError:
-            result = None  # too long or empty after cleaning: just offer the channels
-        if result is not None:
-            latency = (time.perf_counter() - started) * 1000
-            search_id = state.log_search(session_id(request), result, "contact", latency)
+            pass  # too long or empty after cleaning: just offer the channels
+        else:
             # only articles with some evidence: a visitor who came to write to us
             # should not wade through a ranked list of everything
             hits = tracked_hits(shown_hits(result, limit=3), search_id)
+    others = [o for o in state.index.languages if o != lang]
     return render(
         request,
         "contact.html",
         lang,
         query=q,
         hits=hits,
-        channels=channels(request, lang, q),
-        alternates={o: f"/{o}/contact" for o in state.index.languages if o != lang},
-        switch={
-            o: f"/{o}/contact" + (f"?{urlencode({'q': q})}" if q else "")
-            for o in state.index.languages
-            if o != lang
-        },
+        channels=channels(state.settings, lang, q),
+        alternates={o: contact_url(o) for o in others},
+        switch={o: contact_url(o, q) for o in others},
     )
 
 
 @router.get("/{lang}/contact/go", dependencies=[Depends(limiter("feedback"))])
 def go(
-    request: Request,
-    lang: str,
+    state: State,
+    session: SessionId,
+    lang: PageLang,
     channel: Annotated[str, Query(pattern="^(chat|email|phone)$")],
     q: Message = "",
 ) -> Response:
     """Record that the visitor went on to a channel, then hand them over to it."""
-    state = request.app.state.kb
-    lang = known_lang(request, lang)
-    target = {c["name"]: c["value"] for c in channels(request, lang, q)}.get(channel)
+    target = {c["name"]: c["value"] for c in channels(state.settings, lang, q)}.get(channel)
     if target is None:
         raise VisitorError(404, f"the '{channel}' channel is not offered", "error.not_found_text")
-    if state.events is not None:
-        state.events.record_contact(
-            session_id=session_id(request), lang=lang, channel=channel, query=q or None
-        )
+    state.events.record_contact(session_id=session, lang=lang, channel=channel, query=q or None)
     if channel == "email":
         subject = message(lang, "contact.email_subject")
         url = f"mailto:{target}?subject={quote(subject)}&body={quote(q)}"

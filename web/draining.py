@@ -17,8 +17,6 @@ import threading
 from types import FrameType
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 DRAINING = threading.Event()
 
 
@@ -42,25 +40,3 @@ def _draining_handler(previous: Any) -> Any:
 
     handler.kb_draining = True  # type: ignore[attr-defined]
     return handler
-
-
-class CloseWhenDraining:
-    """Adds ``Connection: close`` to responses that start once the worker is stopping."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_closing(message: Message) -> None:
-            if message["type"] == "http.response.start" and DRAINING.is_set():
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"
-                ]
-                message = {**message, "headers": [*headers, (b"connection", b"close")]}
-            await send(message)
-
-        await self.app(scope, receive, send_closing)

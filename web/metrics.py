@@ -10,7 +10,6 @@ gauges always describe the worker that answered the scrape.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.state import serving_state
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -97,7 +97,7 @@ class _StateCollector(Collector):
         self.app = app
 
     def collect(self) -> Iterator[Metric]:
-        state = getattr(self.app.state, "kb", None)
+        state = serving_state(self.app.state)
         ready = GaugeMetricFamily("kb_ready", "1 when the index is loaded and serving.")
         ready.add_metric([], 1.0 if state is not None else 0.0)
         yield ready
@@ -130,52 +130,11 @@ class _StateCollector(Collector):
             gauge = GaugeMetricFamily(name, help_text)
             gauge.add_metric([], float(value))
             yield gauge
-        events = state.events
-        if events is not None:
-            errors = GaugeMetricFamily(
-                "kb_event_store_errors", "Event-store write failures since start (retried)."
-            )
-            errors.add_metric([], float(events.errors))
-            yield errors
-            pending = GaugeMetricFamily("kb_events_pending", "Events waiting to be written.")
-            pending.add_metric([], float(events.pending))
-            yield pending
-
-
-class MetricsMiddleware:
-    """Times every request under its route template (``/{lang}/articles/{slug}``), so
-    the label set stays small whatever the URLs."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            self.metrics.requests.labels(
-                _route(scope), scope.get("method", ""), f"{status // 100}xx"
-            ).observe(time.perf_counter() - started)
-
-
-def _route(scope: Scope) -> str:
-    route = scope.get("route")
-    if route is not None and getattr(route, "path", None):
-        return str(route.path)
-    path = str(scope.get("path", ""))
-    if path.startswith("/static/"):
-        return "/static"
-    return "unmatched"
+        errors = GaugeMetricFamily(
+            "kb_event_store_errors", "Event-store write failures since start (retried)."
+        )
+        errors.add_metric([], float(state.events.errors))
+        yield errors
+        pending = GaugeMetricFamily("kb_events_pending", "Events waiting to be written.")
+        pending.add_metric([], float(state.events.pending))
+        yield pending

@@ -11,9 +11,7 @@ elsewhere), so this policy follows any recalibration.
 
 from __future__ import annotations
 
-import time
-from typing import Annotated
-from urllib.parse import urlencode
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,11 +20,13 @@ from markupsafe import Markup
 from kb.errors import QueryError
 from kb.insights.popular import related_queries
 from kb.search.searcher import Hit, SearchResult
+from web.deps import Searching, State
 from web.errors import query_error_key
 from web.i18n import message
 from web.ratelimit import limiter
 from web.rendering import page_lang, render
-from web.security import session_id
+from web.state import AppState
+from web.urls import contact_url, home_url, search_url, tracked_url
 from web.validation import check_lang
 
 router = APIRouter(include_in_schema=False)
@@ -47,39 +47,33 @@ def shown_hits(result: SearchResult, limit: int | None = None) -> list[Hit]:
 
 def tracked_hits(hits: list[Hit], search_id: str) -> list[dict[str, object]]:
     """Hits for a template, linked through the click log (search id and position)."""
-    out = []
-    for position, hit in enumerate(hits, 1):
-        base, _, anchor = hit.url.partition("#")
-        tracked = f"{base}?s={search_id}&p={position}" + (f"#{anchor}" if anchor else "")
-        out.append(
-            {
-                **hit.to_dict(),
-                "href": tracked,
-                "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
-            }
-        )
-    return out
+    return [
+        {
+            **hit.to_dict(),
+            "href": tracked_url(hit.url, search_id, position),
+            "snippet_html": Markup(hit.snippet_html),  # escaped by the highlighter
+        }
+        for position, hit in enumerate(hits, 1)
+    ]
 
 
-def other_language_answer(request: Request, result: SearchResult) -> str | None:
+def other_language_answer(state: AppState, result: SearchResult) -> str | None:
     """A language other than the one searched that answers the query, if any."""
     searched = result.lang
     if result.answered or not searched or result.fallback_from:
         return None
-    searcher = request.app.state.kb.searcher
+    searcher = state.searcher
     for other in searcher.index.languages:
         if other != searched and searcher.search(result.query, other).answered:
             return str(other)
     return None
 
 
-def _search_url(**params: str | None) -> str:
-    return "/search?" + urlencode({k: v for k, v in params.items() if v})
-
-
 @router.get("/search", dependencies=[Depends(limiter("search"))])
 def search_page(
     request: Request,
+    state: State,
+    searches: Searching,
     q: Annotated[str, Query(max_length=2000)] = "",
     lang: Annotated[str | None, Query(max_length=8)] = None,
     hl: Annotated[str | None, Query(max_length=8)] = None,
@@ -90,50 +84,19 @@ def search_page(
     decides what is searched, whatever the interface language. A misspelt query that
     only its correction answers shows the correction's results; ``exact=1`` (the
     "search instead for" link) searches what was typed."""
-    state = request.app.state.kb
     asked_ui = hl if hl in state.index.languages else None
     ui_lang = page_lang(request, asked_ui or lang)
     if not q.strip():
-        return RedirectResponse(f"/{ui_lang}/", status_code=303)
-    started = time.perf_counter()
+        return RedirectResponse(home_url(ui_lang), status_code=303)
     try:
-        result = state.searcher.search(
-            q, check_lang(request, lang), prefer=asked_ui or ui_lang, correct=exact != "1"
+        only = check_lang(state, lang)
+        result, search_id = searches.search(
+            "page", q, only, prefer=asked_ui or ui_lang, correct=exact != "1"
         )
     except QueryError as exc:
-        key = query_error_key(exc)
-        return render(
-            request,
-            "search.html",
-            ui_lang,
-            status_code=422,
-            query=q,
-            error=message(
-                ui_lang,
-                key,
-                max=state.settings.max_query_chars,
-                available=", ".join(state.searcher.index.languages),
-            ),
-            result=None,
-            hits=[],
-        )
-    latency = (time.perf_counter() - started) * 1000
-    search_id = state.log_search(session_id(request), result, "page", latency)
+        return _refused(request, state, ui_lang, q, exc)
     if not asked_ui and not lang and (result.fallback_from or result.lang):
         ui_lang = result.fallback_from or result.lang or ui_lang
-    other = other_language_answer(request, result)
-    also = []
-    if not result.answered:
-        asked = result.lang or ui_lang
-        also = [
-            (text, _search_url(q=text, hl=ui_lang))
-            for text in related_queries(q, asked, state.popular_queries(asked))
-        ]
-    switch = {
-        code: _search_url(q=q, lang=lang, hl=code)
-        for code in state.index.languages
-        if code != ui_lang
-    }
     return render(
         request,
         "search.html",
@@ -142,13 +105,55 @@ def search_page(
         result=result,
         hits=tracked_hits(shown_hits(result), search_id),
         error=None,
-        switch=switch,
-        contact_url=f"/{ui_lang}/contact?{urlencode({'q': q})}",
-        other_lang=other,
-        other_url=_search_url(q=q, lang=other, hl=ui_lang) if other else None,
-        corrected_url=_search_url(q=result.corrected_query, lang=lang, hl=ui_lang, exact="1")
-        if result.corrected_query
+        switch={
+            code: search_url(q=q, lang=lang, hl=code)
+            for code in state.index.languages
+            if code != ui_lang
+        },
+        contact_url=contact_url(ui_lang, q),
+        **_alternatives(state, result, q, lang, ui_lang),
+    )
+
+
+def _alternatives(
+    state: AppState, result: SearchResult, q: str, lang: str | None, ui_lang: str
+) -> dict[str, Any]:
+    """What the page offers besides the hits: the other language that answers, the
+    corrected or the exact spelling, and questions others asked when nothing answers."""
+    other = other_language_answer(state, result)
+    also = []
+    if not result.answered:
+        asked = result.lang or ui_lang
+        also = [
+            (text, search_url(q=text, hl=ui_lang))
+            for text in related_queries(q, asked, state.popular_queries(asked))
+        ]
+    corrected = result.corrected_query
+    return {
+        "other_lang": other,
+        "other_url": search_url(q=q, lang=other, hl=ui_lang) if other else None,
+        "corrected_url": search_url(q=corrected, lang=lang, hl=ui_lang, exact="1")
+        if corrected
         else None,
-        exact_url=_search_url(q=q, lang=lang, hl=ui_lang, exact="1"),
-        also_searched=also,
+        "exact_url": search_url(q=q, lang=lang, hl=ui_lang, exact="1"),
+        "also_searched": also,
+    }
+
+
+def _refused(request: Request, state: AppState, ui_lang: str, q: str, exc: QueryError) -> Response:
+    """The results page saying why the query cannot be searched (422)."""
+    return render(
+        request,
+        "search.html",
+        ui_lang,
+        status_code=422,
+        query=q,
+        error=message(
+            ui_lang,
+            query_error_key(exc),
+            max=state.settings.max_query_chars,
+            available=", ".join(state.index.languages),
+        ),
+        result=None,
+        hits=[],
     )

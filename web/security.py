@@ -16,12 +16,10 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, TimestampSigner
-from starlette.datastructures import MutableHeaders
-from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.settings import Settings
+from web.state import get_state
 
 SESSION_COOKIE = "kb_sid"
 ADMIN_COOKIE = "kb_admin"
@@ -35,46 +33,6 @@ def secret_key(settings: Settings) -> bytes:
         token = settings.admin_token.get_secret_value().encode()
         return hashlib.sha256(b"kb-signing:" + token).digest()
     return secrets.token_bytes(32)
-
-
-class SessionMiddleware:
-    """Gives every visitor a random session id cookie (HttpOnly, SameSite=Lax).
-
-    Plain ASGI rather than ``BaseHTTPMiddleware``: it sits on every request, and the
-    latter costs a task and a stream per request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        sid = HTTPConnection(scope).cookies.get(SESSION_COOKIE, "")
-        fresh = not (16 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum())
-        if fresh:
-            sid = secrets.token_urlsafe(16)
-        scope.setdefault("state", {})["session_id"] = sid  # what request.state reads
-        if not fresh:
-            await self.app(scope, receive, send)
-            return
-        cookie = Response()
-        cookie.set_cookie(
-            SESSION_COOKIE,
-            sid,
-            max_age=30 * 60,
-            httponly=True,
-            samesite="lax",
-            secure=scope.get("scheme") == "https",
-        )
-        set_cookie = cookie.headers["set-cookie"]
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("set-cookie", set_cookie)
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
 
 
 def session_id(request: Request) -> str:
@@ -111,7 +69,8 @@ def token_role(settings: Settings, candidate: str) -> str | None:
 
 
 def request_role(request: Request) -> str | None:
-    settings: Settings = request.app.state.kb.settings
+    """Who the request's bearer token or login cookie says is asking, if anyone."""
+    settings = get_state(request).settings
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return token_role(settings, header[7:].strip())
@@ -160,24 +119,30 @@ def _deny(request: Request, what: str) -> HTTPException:
     return HTTPException(401, f"{what} token required", headers={"WWW-Authenticate": "Bearer"})
 
 
-def require_admin(request: Request) -> None:
+def require_admin(request: Request) -> str:
     """Dependency for admin routes: 401 for API clients, redirect to login for browsers."""
-    settings: Settings = request.app.state.kb.settings
-    if settings.admin_token is None:
+    if get_state(request).settings.admin_token is None:
         raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
     if request_role(request) != "admin":
         raise _deny(request, "admin")
+    return "admin"
 
 
-def require_agent(request: Request) -> None:
-    """Agents and admins: the agent page and the suggestion API."""
-    settings: Settings = request.app.state.kb.settings
+def staff_pages_on(settings: Settings, what: str = "agent") -> None:
+    """404 while neither token is set: the staff pages do not exist then."""
     if settings.admin_token is None and settings.agent_token is None:
         raise HTTPException(
-            404, "agent pages are off: set KB_AGENT_TOKEN or KB_ADMIN_TOKEN to turn them on"
+            404, f"{what} pages are off: set KB_AGENT_TOKEN or KB_ADMIN_TOKEN to turn them on"
         )
-    if request_role(request) not in ("admin", "agent"):
+
+
+def require_agent(request: Request) -> str:
+    """Agents and admins: the agent page and the suggestion API; returns the role."""
+    staff_pages_on(get_state(request).settings)
+    role = request_role(request)
+    if role not in ("admin", "agent"):
         raise _deny(request, "agent")
+    return str(role)
 
 
 class AgentRoute(APIRoute):
@@ -192,85 +157,3 @@ class AgentRoute(APIRoute):
             return await inner(request)
 
         return handler
-
-
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-# Swagger UI starts itself with an inline script; only /docs gets to run one.
-DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
-    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-)
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "DENY",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
-}
-
-
-def add_security_headers(response: Response, path: str) -> Response:
-    """The headers every response carries; responses of their own (an image's stricter
-    CSP) keep theirs."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", DOCS_CSP if path == "/docs" else CSP)
-    return response
-
-
-class SecurityHeadersMiddleware:
-    """No inline script anywhere but /docs, no framing, no sniffing: on every response.
-    (A 500 is sent from outside the middleware stack; its handler adds them itself.)"""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp = DOCS_CSP if scope["path"] == "/docs" else CSP
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-MAX_BODY_BYTES = 256 * 1024  # the longest agent message, percent-encoded, fits many times
-
-
-class BodyLimitMiddleware:
-    """Refuses request bodies over ``max_bytes`` with 413 while they are read, so a huge
-    upload is never held in memory (a declared Content-Length over the limit is refused
-    at the first read)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        too_big = not declared.isdigit() or int(declared) > self.max_bytes
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if too_big or received > self.max_bytes:
-                raise HTTPException(
-                    413, f"the request is too large (at most {self.max_bytes // 1024} KB)"
-                )
-            return message
-
-        await self.app(scope, limited, send)

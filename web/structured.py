@@ -16,12 +16,9 @@ from markupsafe import Markup
 
 from kb.search.index import ArticleEntry, SearchIndex
 from web.branding import Brand
+from web.urls import absolute
 
 MIN_QUESTIONS = 2
-
-
-def _absolute(url: str, base_url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else base_url + url
 
 
 def publisher(brand: Brand, lang: str, base_url: str) -> dict[str, Any]:
@@ -31,7 +28,7 @@ def publisher(brand: Brand, lang: str, base_url: str) -> dict[str, Any]:
         "url": f"{base_url}/",
     }
     if brand.logo:
-        org["logo"] = _absolute(brand.logo, base_url)
+        org["logo"] = absolute(base_url, brand.logo)
     return org
 
 

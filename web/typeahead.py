@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from kb.search.typeahead import LIMIT
+from web.deps import State
 from web.rendering import page_lang
 from web.validation import check_lang
 
@@ -35,6 +36,7 @@ class TypeaheadResponse(BaseModel):
 @router.get("/api/typeahead", response_model=TypeaheadResponse, tags=["search"])
 def api_typeahead(
     request: Request,
+    state: State,
     q: Annotated[str, Query(max_length=200, description="What has been typed so far.")],
     lang: Annotated[
         str | None,
@@ -46,8 +48,7 @@ def api_typeahead(
     ignored, the last word may be unfinished or mistyped), after a few popular questions
     other customers asked and found answered. `kind` is article, section or query; `url`
     is where choosing it goes."""
-    state = request.app.state.kb
-    code = check_lang(request, lang) or page_lang(request)
+    code = check_lang(state, lang) or page_lang(request)
     suggestions = state.typeahead.suggest(q, code, state.popular_queries(code), limit)
     body = {"query": q, "lang": code, "suggestions": [s.to_dict() for s in suggestions]}
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=60"})

@@ -4,26 +4,28 @@ Customers' scripts call /api/search and agents' tools /api/suggest; a query that
 long or a language the help center does not have must not be 413 on one and 422 on the
 other, accepted and echoed on a third. The rule (README, "Limits and status codes"):
 422 for what the request says (empty, too long, unknown language, out of range), 413 only
-for a body too large to read (web.security.BodyLimitMiddleware), 401/403 for credentials
+for a body too large to read (web.middleware.BodyLimitMiddleware), 401/403 for credentials
 and forms, 429 for rate limits.
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+import re
 
 from kb.errors import empty_query, too_long, unknown_language
+from web.state import AppState
 
 MAX_MESSAGE = 10_000  # a pasted customer e-mail (agent page and /api/suggest)
 MAX_LANG = 8
+SEARCH_ID = re.compile(r"^[0-9a-f]{32}$")  # ids the search log handed out
 
 
-def check_lang(request: Request, lang: str | None) -> str | None:
+def check_lang(state: AppState, lang: str | None) -> str | None:
     """``lang`` if the help center has articles in it; None when not given; else 422."""
     if lang is None or not lang.strip():
         return None
     code = lang.strip().lower()
-    available = tuple(request.app.state.kb.search.index.languages)
+    available = tuple(state.index.languages)
     if code not in available:
         raise unknown_language(code, available)
     return code
@@ -36,3 +38,9 @@ def check_message(message: str) -> str:
     if len(message) > MAX_MESSAGE:
         raise too_long(len(message), MAX_MESSAGE, "message")
     return message
+
+
+def search_id(value: str | None) -> str | None:
+    """A search id the search log handed out (clicks and votes link to it); anything
+    else is no search."""
+    return value if value and SEARCH_ID.match(value) else None

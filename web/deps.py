@@ -1,0 +1,55 @@
+"""What routes declare they need, typed: the app's state, the visitor's session and
+searches, who is signed in, and path ids already checked.
+
+Route bodies get an ``AppState`` (not ``request.app.state.kb``, which mypy cannot see
+into), and the checks that used to open each route (is this a language we have? is
+this article published?) answer the same status on every route that asks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from kb.search.index import ArticleEntry
+from web.errors import VisitorError
+from web.searching import Searches
+from web.security import require_admin, require_agent, session_id
+from web.state import AppState, get_state
+
+State = Annotated[AppState, Depends(get_state)]
+SessionId = Annotated[str, Depends(session_id)]
+
+
+def get_searches(state: State, session: SessionId) -> Searches:
+    return Searches(state, session)
+
+
+Searching = Annotated[Searches, Depends(get_searches)]
+
+# who is signed in: "admin" or "agent" (the dependency answers 401, or a redirect to the
+# login page for browsers, when nobody is)
+AdminRole = Annotated[str, Depends(require_admin)]
+AgentRole = Annotated[str, Depends(require_agent)]
+
+
+def known_lang(state: State, lang: str) -> str:
+    """A language in the path (``/{lang}/...``) the help center has articles in, else 404."""
+    if lang not in state.index.languages:
+        raise VisitorError(404, f"no articles in language '{lang}'", "error.not_found_text")
+    return lang
+
+
+PageLang = Annotated[str, Depends(known_lang)]
+
+
+def published_article(state: State, lang: PageLang, slug: str) -> ArticleEntry:
+    """The published article the path names, else 404."""
+    article = state.index.article(lang, slug)
+    if article is None:
+        raise VisitorError(404, f"no article '{slug}'", "error.article_not_found")
+    return article
+
+
+PublishedArticle = Annotated[ArticleEntry, Depends(published_article)]
