@@ -15,7 +15,7 @@ from fastapi import Depends
 from kb.search.index import ArticleEntry
 from web.errors import VisitorError
 from web.searching import Searches
-from web.security import require_admin, require_agent, session_id
+from web.security import require_agent, session_id
 from web.state import AppState, get_state
 
 State = Annotated[AppState, Depends(get_state)]
@@ -28,9 +28,9 @@ def get_searches(state: State, session: SessionId) -> Searches:
 
 Searching = Annotated[Searches, Depends(get_searches)]
 
-# who is signed in: "admin" or "agent" (the dependency answers 401, or a redirect to the
-# login page for browsers, when nobody is)
-AdminRole = Annotated[str, Depends(require_admin)]
+# who is signed in on the agent pages: "admin" or "agent" (401, or a redirect to the login
+# page for browsers, when nobody is). Routes that need no role list
+# ``Depends(require_admin)`` / ``Depends(require_agent)`` in their ``dependencies``.
 AgentRole = Annotated[str, Depends(require_agent)]
 
 

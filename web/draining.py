@@ -8,6 +8,9 @@ request is cancelled with a 500 (seen in tests/web/test_shutdown.py: one worker 
 770 more searches for 20 s after SIGTERM, then five 500s). Closing each connection after
 its response sends the client to a worker that is not stopping, or tells it that this
 server is gone, and the worker gets on with writing its events and exiting.
+
+Here: knowing that the worker is stopping. Adding the header is
+``web.middleware.CloseWhenDraining``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Prometheus metrics: request latency by route, searches, unanswered searches, the index
-and the event store.
+"""Prometheus metrics: request latency by route (timed by ``web.middleware``), searches,
+unanswered searches, the index and the event store.
 
 Each app gets its own registry (tests run several apps in one process). With several
 worker processes, set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder before start-up:

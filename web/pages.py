@@ -19,13 +19,13 @@ from web.ratelimit import limiter
 from web.rendering import base_url, brand, page_lang, render
 from web.security import check_csrf, csrf_token
 from web.structured import article_jsonld, website_jsonld
-from web.urls import category_url, home_url, voted_url
+from web.urls import category_url, contact_url, home_url, voted_url
 from web.validation import search_id as valid_search_id
 
 router = APIRouter(include_in_schema=False)
 MAX_COMMENT = 1000
 # pages a visitor may type without the language (/contact): sent on in their language
-LANGUAGE_PAGES = ("contact",)
+LANGUAGE_PAGES = {"contact": contact_url}
 # other top-level routes reached with a trailing slash (/admin/): sent to the route
 TOP_LEVEL = ("admin", "agent", "search", "docs", "healthz", "readyz", "metrics")
 
@@ -45,7 +45,7 @@ def home(request: Request, state: State, lang: str) -> Response:
     if lang not in state.index.languages and lang in TOP_LEVEL:
         return RedirectResponse(f"/{lang}", status_code=307)  # /admin/ -> /admin
     if lang not in state.index.languages and lang in LANGUAGE_PAGES:
-        return RedirectResponse(f"/{page_lang(request)}/{lang}", status_code=307)
+        return RedirectResponse(LANGUAGE_PAGES[lang](page_lang(request)), status_code=307)
     lang = known_lang(state, lang)
     base = base_url(request)
     catalogue = state.catalogue
@@ -67,7 +67,7 @@ def home_no_slash(request: Request, state: State, lang: str) -> RedirectResponse
     """``/hr`` is the Croatian home; ``/contact`` the contact page in the visitor's
     language; anything else is not a page (a 404 in the visitor's language)."""
     if lang in LANGUAGE_PAGES:
-        return RedirectResponse(f"/{page_lang(request)}/{lang}", status_code=307)
+        return RedirectResponse(LANGUAGE_PAGES[lang](page_lang(request)), status_code=307)
     return RedirectResponse(home_url(known_lang(state, lang)), status_code=307)
 
 

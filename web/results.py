@@ -26,7 +26,7 @@ from web.i18n import message
 from web.ratelimit import limiter
 from web.rendering import page_lang, render
 from web.state import AppState
-from web.urls import contact_url, home_url, search_url, tracked_url
+from web.urls import home_url, search_url, tracked_url
 from web.validation import check_lang
 
 router = APIRouter(include_in_schema=False)
@@ -110,7 +110,6 @@ def search_page(
             for code in state.index.languages
             if code != ui_lang
         },
-        contact_url=contact_url(ui_lang, q),
         **_alternatives(state, result, q, lang, ui_lang),
     )
 

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from kb.search.index import ArticleEntry, SearchIndex
 from web.branding import Brand
-from web.urls import absolute
+from web.urls import absolute, home_url
 
 MIN_QUESTIONS = 2
 
@@ -40,7 +40,7 @@ def website_jsonld(brand: Brand, lang: str, base_url: str) -> Markup:
             "@type": "WebSite",
             "name": brand.title(lang),
             "inLanguage": lang,
-            "url": f"{base_url}/{lang}/",
+            "url": base_url + home_url(lang),
             "publisher": publisher(brand, lang, base_url),
             "potentialAction": {
                 "@type": "SearchAction",

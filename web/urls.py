@@ -67,6 +67,12 @@ def agent_login_url(hl: str, next_url: str | None = None) -> str:
     return f"/agent/login?hl={hl}" + (f"&next={next_url}" if next_url is not None else "")
 
 
+def admin_url(path: str = "", **params: str | int) -> str:
+    """An admin page (``path`` under /admin) with its query, empty parameters included
+    (the report filters: ``days``, ``lang``, ``format``)."""
+    return "/admin" + path + ("?" + urlencode(params) if params else "")
+
+
 def absolute(base_url: str, url: str) -> str:
     """``url`` on the public site (``KB_PUBLIC_URL``), unless it already names a host."""
     return url if url.startswith(("http://", "https://")) else base_url + url
@@ -80,4 +86,5 @@ TEMPLATE_GLOBALS = {
     "contact_url": contact_url,
     "search_url": search_url,
     "agent_url": agent_url,
+    "admin_url": admin_url,
 }
