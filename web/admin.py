@@ -12,7 +12,7 @@ from kb.insights import analytics
 from kb.insights.articles import article_quality
 from kb.insights.gaps import GapReport, gap_report, to_csv
 from web.charts import bars, sparkline
-from web.deps import State
+from web.deps import FilterLang, State
 from web.pages import article_body
 from web.rendering import render
 from web.security import (
@@ -25,20 +25,9 @@ from web.security import (
     token_role,
 )
 from web.state import AppState
-from web.validation import check_lang
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Days = Annotated[int, Query(ge=1, le=3650)]
-Lang = Annotated[str | None, Query(max_length=8)]  # checked by web.validation: 422 + list
-
-
-def filter_lang(state: State, lang: Lang = None) -> str | None:
-    """The report's language filter: a language the help center has, or none (422 with
-    the list for any other)."""
-    return check_lang(state, lang)
-
-
-FilterLang = Annotated[str | None, Depends(filter_lang)]
 
 
 def _safe_next(target: str) -> str:

@@ -74,7 +74,7 @@ def _ui(request: Request, hl: str | None) -> str:
 def _run(request: Request, searches: Searching, message: str, lang: str | None) -> SuggestResult:
     check_message(message)
     reply_lang = check_lang(searches.state, lang)
-    # as before: the configured public URL as given, else this request's base (with "/")
+    # links in the replies go to the public URL, else to the base this request came to
     base = searches.state.settings.public_url or str(request.base_url)
     return searches.suggest(message, reply_lang, base)
 

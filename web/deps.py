@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
 from kb.search.index import ArticleEntry
 from web.errors import VisitorError
 from web.searching import Searches
 from web.security import require_agent, session_id
 from web.state import AppState, get_state
+from web.validation import MAX_LANG, check_lang
 
 State = Annotated[AppState, Depends(get_state)]
 SessionId = Annotated[str, Depends(session_id)]
@@ -53,3 +54,14 @@ def published_article(state: State, lang: PageLang, slug: str) -> ArticleEntry:
 
 
 PublishedArticle = Annotated[ArticleEntry, Depends(published_article)]
+
+
+def filter_lang(
+    state: State, lang: Annotated[str | None, Query(max_length=MAX_LANG)] = None
+) -> str | None:
+    """A report's language filter (``?lang=``): a language the help center has, or none;
+    422 with the list for any other (``web.validation``)."""
+    return check_lang(state, lang)
+
+
+FilterLang = Annotated[str | None, Depends(filter_lang)]

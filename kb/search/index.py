@@ -209,37 +209,6 @@ class SearchIndex:
         return cls.load_version(folder, model_fingerprint)
 
     @classmethod
-    def load_serving(
-        cls, index_dir: Path, model_fingerprint: str | None = None
-    ) -> tuple[SearchIndex, str | None]:
-        """The current version; when it cannot be loaded, the newest older version that can,
-        with the reason (so a restart during a bad publish keeps the site up and says why).
-        Raises the current version's error when no version loads."""
-        try:
-            return cls.load(index_dir, model_fingerprint), None
-        except Exception as exc:
-            first = exc
-        named = named_version(index_dir)
-        versions = index_dir / "versions"
-        older = (
-            sorted(
-                (p for p in versions.iterdir() if (p / "manifest.json").is_file()),
-                reverse=True,
-            )
-            if versions.is_dir()
-            else []
-        )
-        for folder in older:
-            if folder.name == named:
-                continue
-            try:
-                index = cls.load_version(folder, model_fingerprint)
-            except Exception:
-                continue
-            return index, f"index {named} not loaded: {first}; serving {folder.name}"
-        raise first
-
-    @classmethod
     def load_version(cls, folder: Path, model_fingerprint: str | None = None) -> SearchIndex:
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -59,6 +59,34 @@ def fetch_published(settings: Settings) -> str | None:
     return fetched
 
 
+def load_with_fallback(
+    index_dir: Path, model_fingerprint: str | None = None
+) -> tuple[SearchIndex, str | None]:
+    """The current version; when it cannot be loaded, the newest older version that can,
+    with the reason (so a restart during a bad publish keeps the site up and says why).
+    Raises the current version's error when no version loads."""
+    try:
+        return SearchIndex.load(index_dir, model_fingerprint), None
+    except Exception as exc:
+        first = exc
+    named = named_version(index_dir)
+    versions = index_dir / "versions"
+    older = (
+        sorted((p for p in versions.iterdir() if (p / "manifest.json").is_file()), reverse=True)
+        if versions.is_dir()
+        else []
+    )
+    for folder in older:
+        if folder.name == named:
+            continue
+        try:
+            index = SearchIndex.load_version(folder, model_fingerprint)
+        except Exception:
+            continue
+        return index, f"index {named} not loaded: {first}; serving {folder.name}"
+    raise first
+
+
 class NotServing(RuntimeError):
     """Asked for the live index before one was loaded (callers check ``ready`` first)."""
 
@@ -144,7 +172,7 @@ class LiveIndex:
         """The current version, or the newest that loads if it does not (and why); with
         KB_INDEX_SOURCE, the location's current version is fetched first."""
         fetch_published(self.settings)
-        return SearchIndex.load_serving(self.settings.index_dir, self._fingerprint())
+        return load_with_fallback(self.settings.index_dir, self._fingerprint())
 
     def _serve(self, index: SearchIndex, why_not_current: str | None = None) -> None:
         """Build what requests use from ``index`` (the type-ahead too: the first keystroke
