@@ -1,7 +1,7 @@
 """Anonymous sessions, CSRF tokens and admin authentication.
 
 The session cookie is a random id with no personal data; it only links searches of one
-visit so reformulations can be seen. Admin access is a bearer token or a signed,
+visit so reformulations can be seen (set by ``web.middleware.SessionMiddleware``). Admin access is a bearer token or a signed,
 HttpOnly cookie set by the login form; tokens are compared in constant time.
 """
 

@@ -30,7 +30,7 @@ from kb.search.shared_cache import SharedCache
 from kb.search.typeahead import Typeahead
 from kb.settings import Settings
 
-log = logging.getLogger("kb.web")
+log = logging.getLogger("kb.web")  # the server's lines, under the name operators filter by
 _fetch_errors: dict[Path, str] = {}  # the last fetch error per index folder (logged once)
 
 

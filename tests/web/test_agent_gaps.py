@@ -18,7 +18,7 @@ from kb.insights import schema
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
 from tests.conftest import GOLDEN, read_tsv
-from tests.kb.test_messages import corpus, personal_values, survivors
+from tests.kb.assist.test_messages import corpus, personal_values, survivors
 from web.app import create_app
 
 AGENT = "gaps-agent-token"
