@@ -1,8 +1,9 @@
 """Anonymous sessions, CSRF tokens and admin authentication.
 
 The session cookie is a random id with no personal data; it only links searches of one
-visit so reformulations can be seen (set by ``web.middleware.SessionMiddleware``). Admin access is a bearer token or a signed,
-HttpOnly cookie set by the login form; tokens are compared in constant time.
+visit so reformulations can be seen (``web.middleware.SessionMiddleware`` sets it). Admin
+access is a bearer token or a signed, HttpOnly cookie set by the login form; tokens are
+compared in constant time.
 """
 
 from __future__ import annotations
