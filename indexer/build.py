@@ -224,97 +224,24 @@ def build_index(
     problems = _explain(loaded, last, strict)
     if strict and any(p.severity == "error" for p in problems):
         return _refused(loaded, problems, started)
-    if publish_drafts:
-        loaded.articles = [
-            replace(a, draft=False) if a.path in publish_drafts else a for a in loaded.articles
-        ]
-    published = [a for a in loaded.articles if not a.draft]
-    drafts = len(loaded.articles) - len(published)
+    published, drafts = _published(loaded, publish_drafts, articles_dir)
     site = Site.of(loaded.articles, articles_dir)
-    if not published:
-        raise KBError(
-            f"no publishable articles in {articles_dir} "
-            f"({loaded.skipped} skipped, {drafts} drafts); nothing to index"
-        )
-    chunks: list[Chunk] = []
-    chunk_terms: list[list[str]] = []
-    titles: dict[tuple[str, str], str] = {}
-    by_key = {(a.lang, a.slug): a for a in published}
-    for article in published:
-        titles[(article.lang, article.slug)] = article.title
-        article_chunks, terms = parsed.chunks(article, embedder)
-        chunks.extend(article_chunks)
-        chunk_terms.extend(terms)
-    parsed.save()
-
+    chunks, chunk_terms = _chunked(published, parsed, embedder)
     cache = EmbeddingCache(index_dir / "cache", model_id, embedder.dimension)
+    titles = {(a.lang, a.slug): a.title for a in published}
     embed_texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
     vectors, embedded = _embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
     dense, kind = _dense_index(vectors, settings.hnsw_min_chunks)
-
-    by_lang: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(chunks):
-        by_lang[c.lang].append(i)
-    lexical = {
-        lang: LexicalIndex.from_terms(
-            lang,
-            [chunk_terms[i] for i in ids],
-            ids,
-            _synonyms(articles_dir, lang),
-            vocabulary(lang, [chunks[i] for i in ids], by_key),
-        )
-        for lang, ids in by_lang.items()
-    }
+    lexical = _lexical(chunks, chunk_terms, published, articles_dir)
     related = _related(published, chunks, vectors)
     entries = [_entry(a, related.get((a.lang, a.slug), []), site) for a in published]
     draft_entries = [_entry(a, [], site) for a in loaded.articles if a.draft]
-    thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
-    previous = read_manifest(index_dir)
-    calibration = None
-    if (
-        previous
-        and previous.get("calibration")
-        and previous.get("model", {}).get("fingerprint")
-        == getattr(embedder, "fingerprint", embedder.name)
-    ):
-        # `kb calibrate` results survive rebuilds with the same model
-        thresholds.update(previous.get("answer_thresholds", {}))
-        calibration = previous["calibration"]
     now = datetime.now(UTC)
     version = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-    manifest: dict[str, Any] = {
-        "format": INDEX_FORMAT,
-        "chunking_version": CHUNKING_VERSION,
-        "model": {
-            "name": embedder.name,
-            "fingerprint": getattr(embedder, "fingerprint", embedder.name),
-            "dimension": embedder.dimension,
-            "backend": getattr(embedder, "backend", "torch"),
-        },
-        "index_kind": kind,
-        "articles": len(entries),
-        "chunks": len(chunks),
-        "languages": {lang: sum(1 for a in entries if a.lang == lang) for lang in by_lang},
-        "content_hash": hashlib.sha256(
-            "".join(sorted(a.content_hash for a in entries)).encode()
-        ).hexdigest(),
-        "source_fingerprint": fingerprint,
-        "articles_dir": str(articles_dir.resolve()),
-        "built_at": now.isoformat(timespec="seconds"),
-        "answer_thresholds": thresholds,
-        "calibration": calibration,
-        "categories": _category_names(articles_dir, set(by_lang)),
-    }
-    write_version(
-        index_dir / "versions" / version,
-        manifest,
-        entries,
-        chunks,
-        vectors,
-        dense,
-        lexical,
-        drafts=draft_entries,
-    )
+    manifest = _manifest(embedder, entries, chunks, kind, articles_dir, index_dir, now)
+    manifest["source_fingerprint"] = fingerprint
+    folder = index_dir / "versions" / version
+    write_version(folder, manifest, entries, chunks, vectors, dense, lexical, drafts=draft_entries)
     publish(index_dir, version)
     if not publish_drafts:  # an impact build shows what-ifs; it is not the site's history
         last.record(_sources(articles_dir, loaded, last), now)
@@ -331,6 +258,108 @@ def build_index(
         problems=problems,
         kept=len(loaded.kept),
     )
+
+
+def _published(
+    loaded: LoadResult, publish_drafts: frozenset[str], articles_dir: Path
+) -> tuple[list[Article], int]:
+    """The articles the site shows (drafts named in ``publish_drafts`` too), and how many
+    drafts stay hidden; nothing to show is an error, not an empty site."""
+    if publish_drafts:
+        loaded.articles = [
+            replace(a, draft=False) if a.path in publish_drafts else a for a in loaded.articles
+        ]
+    published = [a for a in loaded.articles if not a.draft]
+    drafts = len(loaded.articles) - len(published)
+    if not published:
+        raise KBError(
+            f"no publishable articles in {articles_dir} "
+            f"({loaded.skipped} skipped, {drafts} drafts); nothing to index"
+        )
+    return published, drafts
+
+
+def _chunked(
+    published: list[Article], parsed: ParseCache, embedder: Embedder
+) -> tuple[list[Chunk], list[list[str]]]:
+    """Every published article's sections and their lexical terms (cached by content)."""
+    chunks: list[Chunk] = []
+    chunk_terms: list[list[str]] = []
+    for article in published:
+        article_chunks, terms = parsed.chunks(article, embedder)
+        chunks.extend(article_chunks)
+        chunk_terms.extend(terms)
+    parsed.save()
+    return chunks, chunk_terms
+
+
+def _lexical(
+    chunks: list[Chunk], chunk_terms: list[list[str]], published: list[Article], articles_dir: Path
+) -> dict[str, LexicalIndex]:
+    """One BM25 index per language, with its synonyms and its typo vocabulary."""
+    by_key = {(a.lang, a.slug): a for a in published}
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(chunks):
+        by_lang[c.lang].append(i)
+    return {
+        lang: LexicalIndex.from_terms(
+            lang,
+            [chunk_terms[i] for i in ids],
+            ids,
+            _synonyms(articles_dir, lang),
+            vocabulary(lang, [chunks[i] for i in ids], by_key),
+        )
+        for lang, ids in by_lang.items()
+    }
+
+
+def _thresholds(index_dir: Path, embedder: Embedder) -> tuple[dict[str, float], Any]:
+    """The model's answer thresholds, with `kb calibrate`'s on top: they survive rebuilds
+    with the same model."""
+    thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
+    previous = read_manifest(index_dir)
+    fingerprint = getattr(embedder, "fingerprint", embedder.name)
+    same_model = previous and previous.get("model", {}).get("fingerprint") == fingerprint
+    if previous and same_model and previous.get("calibration"):
+        thresholds.update(previous.get("answer_thresholds", {}))
+        return thresholds, previous["calibration"]
+    return thresholds, None
+
+
+def _manifest(
+    embedder: Embedder,
+    entries: list[ArticleEntry],
+    chunks: list[Chunk],
+    kind: str,
+    articles_dir: Path,
+    index_dir: Path,
+    now: datetime,
+) -> dict[str, Any]:
+    """What a version says about itself: format, model, contents, thresholds."""
+    thresholds, calibration = _thresholds(index_dir, embedder)
+    languages = sorted({c.lang for c in chunks})
+    return {
+        "format": INDEX_FORMAT,
+        "chunking_version": CHUNKING_VERSION,
+        "model": {
+            "name": embedder.name,
+            "fingerprint": getattr(embedder, "fingerprint", embedder.name),
+            "dimension": embedder.dimension,
+            "backend": getattr(embedder, "backend", "torch"),
+        },
+        "index_kind": kind,
+        "articles": len(entries),
+        "chunks": len(chunks),
+        "languages": {lang: sum(1 for a in entries if a.lang == lang) for lang in languages},
+        "content_hash": hashlib.sha256(
+            "".join(sorted(a.content_hash for a in entries)).encode()
+        ).hexdigest(),
+        "articles_dir": str(articles_dir.resolve()),
+        "built_at": now.isoformat(timespec="seconds"),
+        "answer_thresholds": thresholds,
+        "calibration": calibration,
+        "categories": _category_names(articles_dir, set(languages)),
+    }
 
 
 def _explain(loaded: LoadResult, last: PublishedSources, strict: bool) -> list[Problem]:

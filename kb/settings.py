@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlparse
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -21,6 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from kb.errors import ConfigError
 from kb.ratelimit import parse_rate
 
 # The model that measures best across the help center's languages (docs/search-quality.md):
@@ -207,9 +209,6 @@ class Settings(BaseSettings):
     def _index_source(cls, value: str) -> str:
         value = value.strip()
         if value:
-            from kb.errors import ConfigError
-            from kb.search.distribution import location_path  # only then: it loads the index code
-
             try:  # a location this version cannot read is refused at start-up
                 location_path(value)
             except ConfigError as exc:
@@ -261,3 +260,14 @@ class Settings(BaseSettings):
         if self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return None
+
+
+def location_path(url: str) -> Path:
+    """The directory a ``file://`` URL names (what settings check at start-up)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost") or not parsed.path:
+        raise ConfigError(
+            f"index location {url!r}: only file:///absolute/path (a directory on shared "
+            "storage) is supported"
+        )
+    return Path(unquote(parsed.path))

@@ -279,7 +279,7 @@ def articles(request: Request, days: Days = 30, lang: Lang = None) -> Response:
 )
 def preview(request: Request, lang: str, slug: str) -> Response:
     """A draft (or a published article) as readers would see it, before it goes live."""
-    index = request.app.state.kb.search.index
+    index = request.app.state.kb.index
     article = index.drafts.get((lang, slug)) or index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no draft or article '{slug}' in '{lang}'")

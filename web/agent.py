@@ -103,7 +103,7 @@ def api_suggest(request: Request, body: SuggestRequest) -> dict[str, Any]:
 
 def _page(request: Request, ui: str, status_code: int = 200, **context: Any) -> Response:
     role = request_role(request)
-    others = [code for code in request.app.state.kb.search.index.languages if code != ui]
+    others = [code for code in request.app.state.kb.index.languages if code != ui]
     return render(
         request,
         "agent.html",
@@ -150,7 +150,7 @@ def agent_suggest(
         try:
             check_lang(request, lang)
         except QueryError:
-            languages = ", ".join(request.app.state.kb.search.index.languages)
+            languages = ", ".join(request.app.state.kb.index.languages)
             error = a["unknown_lang"].format(available=languages)
     if error:
         return _page(request, ui, 422, message=message, result=None, lang_choice=lang, error=error)
@@ -182,7 +182,7 @@ def agent_copy(
         slug, _, section_id = rest.partition("#")
     if not slug or not lang:
         raise HTTPException(422, "slug and lang, or the draft's sections, are required")
-    events = request.app.state.kb.insights.events
+    events = request.app.state.kb.events
     if events is not None:
         events.record_copy(
             session_id=session_of(request),
@@ -195,7 +195,7 @@ def agent_copy(
         )
     if request.headers.get("x-requested-with") == "fetch":
         return Response(status_code=204)
-    back = f"/agent?hl={hl}" if hl in request.app.state.kb.search.index.languages else "/agent"
+    back = f"/agent?hl={hl}" if hl in request.app.state.kb.index.languages else "/agent"
     return RedirectResponse(back, status_code=303)
 
 
@@ -208,7 +208,7 @@ def _login_page(
         raise HTTPException(
             404, "agent pages are off: set KB_AGENT_TOKEN or KB_ADMIN_TOKEN to turn them on"
         )
-    others = [code for code in request.app.state.kb.search.index.languages if code != ui]
+    others = [code for code in request.app.state.kb.index.languages if code != ui]
     return render(
         request,
         "agent_login.html",

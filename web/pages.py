@@ -37,7 +37,7 @@ TOP_LEVEL = ("admin", "agent", "search", "docs", "healthz", "readyz", "metrics")
 
 
 def known_lang(request: Request, lang: str) -> str:
-    if lang not in request.app.state.kb.search.index.languages:
+    if lang not in request.app.state.kb.index.languages:
         raise VisitorError(404, f"no articles in language '{lang}'", "error.not_found_text")
     return lang
 

@@ -23,7 +23,7 @@ def check_lang(request: Request, lang: str | None) -> str | None:
     if lang is None or not lang.strip():
         return None
     code = lang.strip().lower()
-    available = tuple(request.app.state.kb.search.index.languages)
+    available = tuple(request.app.state.kb.index.languages)
     if code not in available:
         raise unknown_language(code, available)
     return code

@@ -13,6 +13,7 @@ import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from threading import Lock
 from typing import Any
 
@@ -20,13 +21,14 @@ import numpy as np
 
 from kb import language
 from kb.errors import QueryError, empty_query, too_long, unknown_language
-from kb.models.embeddings import Embedder, as_queries
+from kb.models.embeddings import Embedder, as_queries, embedder_for
 from kb.search.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
 from kb.search.index import SearchIndex
 from kb.search.lexical import Analyzer
 from kb.search.shared_cache import SharedCache
 from kb.search.snippets import make_snippet
 from kb.search.typos import corrected
+from kb.settings import Settings
 from kb.text import clean_unicode, fold_diacritics
 
 CANDIDATES = 100  # sections per signal and language that reach the fusion
@@ -457,3 +459,15 @@ class Searcher:
             lexical=round(lexical, 4),
             confidence_score=round(sure, 4),
         )
+
+
+def open_searcher(settings: Settings, index_dir: Path | None = None) -> Searcher:
+    """A searcher over the published index in ``index_dir`` (default: the configured one)
+    with the configured model, threshold and query limit: how every command opens one."""
+    embedder = embedder_for(settings)
+    return Searcher(
+        SearchIndex.load(index_dir or settings.index_dir, embedder.fingerprint),
+        embedder,
+        threshold_override=settings.answer_threshold,
+        max_query_chars=settings.max_query_chars,
+    )

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from indexer.build import build_index
+from indexer.runner import watch_articles
 from kb.cli import app as cli
-from kb.cli import watch_articles
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import current_version
 from kb.settings import Settings
@@ -81,7 +81,7 @@ def test_kb_impact_lists_the_questions_a_draft_would_answer(
             "how do I place an order",
         ]:
             client.get("/search", params={"q": query, "hl": "en"})
-        client.app.state.kb.insights.events.flush()
+        client.app.state.kb.events.flush()
     for key, value in {
         "KB_ARTICLES_DIR": site.articles_dir,
         "KB_INDEX_DIR": site.index_dir,

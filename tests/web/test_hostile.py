@@ -73,7 +73,7 @@ def test_feedback_comments_and_logged_queries_are_escaped_on_admin_pages(
             follow_redirects=False,
         )
         assert vote.status_code == 303
-    hostile.app.state.kb.insights.events.flush()
+    hostile.app.state.kb.events.flush()
     articles = hostile.get("/admin/articles", headers=ADMIN)
     assert articles.status_code == 200 and "<q>" in articles.text
     assert audit(articles.text) == []
