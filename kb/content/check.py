@@ -19,8 +19,7 @@ import numpy as np
 
 from kb.content.articles import Article, Problem, load_articles
 from kb.content.links import Site, resolve
-from kb.models.embeddings import as_passages
-from kb.search.fusion import profile_for
+from kb.models.embeddings import as_passages, near_duplicate_for
 
 if TYPE_CHECKING:  # the model is loaded only when asked: the hook must stay fast
     from kb.models.embeddings import Embedder
@@ -191,13 +190,13 @@ def near_duplicates(
     if len(articles) < 2:
         return []
     if embedder is not None:
-        limit = threshold or profile_for(embedder.name).near_duplicate
+        limit = threshold or near_duplicate_for(embedder.name)
         return _near_duplicates(articles, _embedded(articles, embedder), limit)
     indexed = _indexed_vectors(index_dir, articles) if index_dir is not None else None
     if indexed is None:
         return []
     same, vectors, model = indexed
-    return _near_duplicates(same, vectors, threshold or profile_for(model).near_duplicate)
+    return _near_duplicates(same, vectors, threshold or near_duplicate_for(model))
 
 
 def _embedded(articles: list[Article], embedder: Embedder) -> np.ndarray:
