@@ -11,25 +11,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
-import numpy as np
 import yaml
-from tqdm import tqdm
 
-from indexer.cache import EmbeddingCache, ParseCache, PublishedSources, text_key
+from indexer.cache import EmbeddingCache, ParseCache, PublishedSources
+from indexer.vectors import dense_index, embed, related_articles
 from kb.content import links
 from kb.content.articles import Article, LoadResult, Problem, iter_article_files, load_articles
 from kb.content.chunks import CHUNKING_VERSION, Chunk
 from kb.content.links import Site
 from kb.errors import KBError
-from kb.models.embeddings import Embedder, as_passages
+from kb.models.embeddings import Embedder
 from kb.search.fusion import profile_for
 from kb.search.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
 from kb.search.lexical import LexicalIndex, stopwords
 from kb.search.typos import Vocabulary
 from kb.settings import Settings
-
-RELATED_PER_ARTICLE = 5
 
 
 @dataclass
@@ -59,31 +55,6 @@ def source_fingerprint(articles_dir: Path) -> str:
         st = path.stat()
         digest.update(f"{path.relative_to(articles_dir)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:24]
-
-
-def _embed(
-    texts: list[str], embedder: Embedder, cache: EmbeddingCache, batch: int, quiet: bool
-) -> tuple[np.ndarray, int]:
-    keys = [text_key(t) for t in texts]
-    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    missing = []
-    for i, key in enumerate(keys):
-        cached = cache.get(key)
-        if cached is None:
-            missing.append(i)
-        else:
-            vectors[i] = cached
-    bar = tqdm(total=len(missing), desc="embedding", unit="chunk", disable=quiet or not missing)
-    # longest first across the whole build, not just within one call: batches of alike
-    # lengths waste little on padding, and the slowest batches show in the bar early
-    missing.sort(key=lambda i: -len(texts[i]))
-    for start in range(0, len(missing), batch * 4):
-        ids = missing[start : start + batch * 4]
-        vectors[ids] = embedder.encode(as_passages(embedder, [texts[i] for i in ids]), batch)
-        bar.update(len(ids))
-    bar.close()
-    cache.save(keys, vectors)
-    return vectors, len(missing)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -117,50 +88,6 @@ def _synonyms(articles_dir: Path, lang: str) -> list[list[str]]:
     if not isinstance(data, list):
         return []
     return [[str(w) for w in group] for group in data if isinstance(group, list)]
-
-
-def _dense_index(vectors: np.ndarray, hnsw_min: int) -> tuple[faiss.Index, str]:
-    dim = vectors.shape[1]
-    index: faiss.Index
-    if len(vectors) >= hnsw_min:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-        kind = "hnsw"
-    else:
-        index = faiss.IndexFlatIP(dim)
-        kind = "flat"
-    if len(vectors):
-        index.add(vectors)
-    return index, kind
-
-
-def _related(
-    articles: list[Article], chunks: list[Chunk], vectors: np.ndarray
-) -> dict[tuple[str, str], list[str]]:
-    """Nearest articles in embedding space, same language: the 'related articles' box."""
-    rows: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, c in enumerate(chunks):
-        rows[(c.lang, c.slug)].append(i)
-    related: dict[tuple[str, str], list[str]] = {}
-    by_lang: dict[str, list[Article]] = defaultdict(list)
-    for a in articles:
-        by_lang[a.lang].append(a)
-    for group in by_lang.values():
-        means = np.stack([vectors[rows[(a.lang, a.slug)]].mean(axis=0) for a in group]).astype(
-            np.float32
-        )
-        means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-9
-        sims = means @ means.T
-        np.fill_diagonal(sims, -1.0)
-        k = min(RELATED_PER_ARTICLE, len(group) - 1)
-        for i, a in enumerate(group):
-            if k <= 0:
-                related[(a.lang, a.slug)] = []
-                continue
-            top = np.argsort(-sims[i])[:k]
-            related[(a.lang, a.slug)] = [group[j].slug for j in top]
-    return related
 
 
 def _entry(a: Article, related: list[str], site: Site) -> ArticleEntry:
@@ -230,10 +157,10 @@ def build_index(
     cache = EmbeddingCache(index_dir / "cache", model_id, embedder.dimension)
     titles = {(a.lang, a.slug): a.title for a in published}
     embed_texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
-    vectors, embedded = _embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
-    dense, kind = _dense_index(vectors, settings.hnsw_min_chunks)
+    vectors, embedded = embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
+    dense, kind = dense_index(vectors, settings.hnsw_min_chunks)
     lexical = _lexical(chunks, chunk_terms, published, articles_dir)
-    related = _related(published, chunks, vectors)
+    related = related_articles(published, chunks, vectors)
     entries = [_entry(a, related.get((a.lang, a.slug), []), site) for a in published]
     draft_entries = [_entry(a, [], site) for a in loaded.articles if a.draft]
     now = datetime.now(UTC)
