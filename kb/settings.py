@@ -176,6 +176,12 @@ class Settings(BaseSettings):
         description="Feedback votes one client IP may send, e.g. `10/minute`; empty or `0`: "
         "no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
     )
+    rate_limit_typeahead: str = Field(
+        "600/minute",
+        description="Type-ahead requests (`/api/typeahead`, one per pause in typing) one "
+        "client IP may make, e.g. `600/minute`; its own budget, so typing never uses up "
+        "the searches'; empty or `0`: no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
+    )
     redis_url: str = Field(
         "",
         description="Redis (`redis://host:6379/0`) where every worker and machine counts the "
@@ -196,7 +202,7 @@ class Settings(BaseSettings):
             raise ValueError("must be sqlite:///<path> or postgresql://user@host/database")
         return value
 
-    @field_validator("rate_limit_search", "rate_limit_feedback")
+    @field_validator("rate_limit_search", "rate_limit_feedback", "rate_limit_typeahead")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)  # refused at start-up, with the setting named, not at first use
