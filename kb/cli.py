@@ -74,6 +74,7 @@ def _searcher(settings: Settings) -> Searcher:
         embedder,
         threshold_override=settings.answer_threshold,
         max_query_chars=settings.max_query_chars,
+        typo_tolerance=settings.typo_tolerance,
     )
 
 
@@ -602,7 +603,11 @@ def impact(
             quiet=True,
             publish_drafts=frozenset({article.path}),
         )
-        after = Searcher(SearchIndex.load(work, embedder.fingerprint), embedder)
+        after = Searcher(
+            SearchIndex.load(work, embedder.fingerprint),
+            embedder,
+            typo_tolerance=settings.typo_tolerance,
+        )
         store = EventStore(settings.database_url).open()
         try:
             result = draft_impact(store, before, after, article.lang, article.slug, since)
@@ -771,7 +776,11 @@ def eval_command(
             )
             title = golden.name
         embedder = embedder_for(settings)
-        searcher = Searcher(SearchIndex.load(scratch.index_dir, embedder.fingerprint), embedder)
+        searcher = Searcher(
+            SearchIndex.load(scratch.index_dir, embedder.fingerprint),
+            embedder,
+            typo_tolerance=settings.typo_tolerance,
+        )
         labelled = ev.resolve_paths(labelled, searcher.index)
         baseline = ev.ArticleBM25(searcher.index)
         langs = sorted({q.lang or "" for q in labelled})

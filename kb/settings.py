@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         description="Chunk count from which the dense index is HNSW instead of exact.",
     )
     max_query_chars: int = Field(500, description="Longest accepted search query.")
+    typo_tolerance: bool = Field(
+        True,
+        description="Match a query word the articles never use to their nearest words "
+        '(1 edit for 5-8 letters, 2 from 9) and offer "did you mean"; `false`: words '
+        "count only as typed (the type-ahead's last word stays tolerant).",
+    )
     embed_batch_size: int = Field(64, description="Chunks embedded per model call.")
     retention_days: int = Field(
         90, description="Events older than this are deleted at start-up and by `kb events prune`."

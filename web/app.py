@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 threshold_override=settings.answer_threshold,
                 max_query_chars=settings.max_query_chars,
                 shared=shared_cache(settings, index),
+                typo_tolerance=settings.typo_tolerance,
             )
             state = AppState(
                 settings, model, searcher, events, metrics=metrics, index_error=why_not_current

@@ -125,6 +125,27 @@ def test_a_misspelt_off_topic_question_is_still_not_answered(
     assert not searcher.search(query, prefer=lang).answered
 
 
+def test_with_typo_tolerance_off_words_count_only_as_typed(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    searcher: Searcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """KB_TYPO_TOLERANCE=false: the operator's switch, and the "before" of the
+    misspelt-set measurements in docs/search-quality.md."""
+    monkeypatch.setenv("KB_TYPO_TOLERANCE", "false")
+    settings = Settings()
+    assert settings.typo_tolerance is False
+    index = SearchIndex.load(demo_settings.index_dir, embedder.fingerprint)
+    exact = Searcher(index, embedder, typo_tolerance=settings.typo_tolerance)
+    assert exact.typos(index.lexical["en"], "pasword") == []
+    assert exact.search("pasword", prefer="en", mode="lexical").hits == []
+    tolerant = searcher.search("pasword", prefer="en", mode="lexical")
+    assert tolerant.hits[0].slug == "forgotten-password"
+    assert exact.search("my parcle is damagd", prefer="en").corrected_query is None
+
+
 def test_a_real_word_the_help_center_does_not_use_is_not_a_typo() -> None:
     """ "naučiti" (learn) is one edit from "naručiti" (order), "Australia" from "Austria":
     corrected, an unanswerable question would get a confident wrong answer."""
