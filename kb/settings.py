@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         description="Chunk count from which the dense index is HNSW instead of exact.",
     )
     max_query_chars: int = Field(500, description="Longest accepted search query.")
+    typo_tolerance: bool = Field(
+        True,
+        description="Match a query word the articles never use to their nearest words "
+        '(1 edit for 5-8 letters, 2 from 9) and offer "did you mean"; `false`: words '
+        "count only as typed (the type-ahead's last word stays tolerant).",
+    )
     embed_batch_size: int = Field(64, description="Chunks embedded per model call.")
     retention_days: int = Field(
         90, description="Events older than this are deleted at start-up and by `kb events prune`."
@@ -178,6 +184,12 @@ class Settings(BaseSettings):
         description="Feedback votes one client IP may send, e.g. `10/minute`; empty or `0`: "
         "no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
     )
+    rate_limit_typeahead: str = Field(
+        "600/minute",
+        description="Type-ahead requests (`/api/typeahead`, one per pause in typing) one "
+        "client IP may make, e.g. `600/minute`; its own budget, so typing never uses up "
+        "the searches'; empty or `0`: no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
+    )
     redis_url: str = Field(
         "",
         description="Redis (`redis://host:6379/0`) where every worker and machine counts the "
@@ -198,7 +210,7 @@ class Settings(BaseSettings):
             raise ValueError("must be sqlite:///<path> or postgresql://user@host/database")
         return value
 
-    @field_validator("rate_limit_search", "rate_limit_feedback")
+    @field_validator("rate_limit_search", "rate_limit_feedback", "rate_limit_typeahead")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)  # refused at start-up, with the setting named, not at first use

@@ -50,7 +50,11 @@ SWAGGER = Path(str(resources.files("fastapi_swagger") / "resources"))
 def rate_limits(settings: Settings, metrics: Metrics) -> RateLimits:
     """The configured budgets (one left empty is no limit), shared through Redis when
     ``KB_REDIS_URL`` is set; checks that fall back to process memory are counted."""
-    budgets = {"search": settings.rate_limit_search, "feedback": settings.rate_limit_feedback}
+    budgets = {
+        "search": settings.rate_limit_search,
+        "feedback": settings.rate_limit_feedback,
+        "typeahead": settings.rate_limit_typeahead,
+    }
     return RateLimits(
         {name: rate for name, text in budgets.items() if (rate := parse_rate(text))},
         settings.redis_url,
@@ -92,6 +96,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 threshold_override=settings.answer_threshold,
                 max_query_chars=settings.max_query_chars,
                 shared=shared_cache(settings, index),
+                typo_tolerance=settings.typo_tolerance,
             )
             state = AppState(
                 settings, model, searcher, events, metrics=metrics, index_error=why_not_current

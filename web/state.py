@@ -108,6 +108,7 @@ class AppState:
             threshold_override=old.threshold_override,
             max_query_chars=old.max_query_chars,
             shared=shared_cache(self.settings, index),
+            typo_tolerance=old.typo_tolerance,
         )
         self.index_error = None
         log.info("now serving index %s", index.version)
