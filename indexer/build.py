@@ -11,25 +11,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
-import numpy as np
 import yaml
-from tqdm import tqdm
 
-from indexer.cache import EmbeddingCache, ParseCache, PublishedSources, text_key
+from indexer.cache import EmbeddingCache, ParseCache, PublishedSources
+from indexer.vectors import dense_index, embed, related_articles
 from kb.content import links
 from kb.content.articles import Article, LoadResult, Problem, iter_article_files, load_articles
 from kb.content.chunks import CHUNKING_VERSION, Chunk
 from kb.content.links import Site
 from kb.errors import KBError
-from kb.models.embeddings import Embedder, as_passages
+from kb.models.embeddings import Embedder
 from kb.search.fusion import profile_for
 from kb.search.index import INDEX_FORMAT, ArticleEntry, publish, read_manifest, write_version
 from kb.search.lexical import LexicalIndex, stopwords
 from kb.search.typos import Vocabulary
 from kb.settings import Settings
-
-RELATED_PER_ARTICLE = 5
 
 
 @dataclass
@@ -59,31 +55,6 @@ def source_fingerprint(articles_dir: Path) -> str:
         st = path.stat()
         digest.update(f"{path.relative_to(articles_dir)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:24]
-
-
-def _embed(
-    texts: list[str], embedder: Embedder, cache: EmbeddingCache, batch: int, quiet: bool
-) -> tuple[np.ndarray, int]:
-    keys = [text_key(t) for t in texts]
-    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    missing = []
-    for i, key in enumerate(keys):
-        cached = cache.get(key)
-        if cached is None:
-            missing.append(i)
-        else:
-            vectors[i] = cached
-    bar = tqdm(total=len(missing), desc="embedding", unit="chunk", disable=quiet or not missing)
-    # longest first across the whole build, not just within one call: batches of alike
-    # lengths waste little on padding, and the slowest batches show in the bar early
-    missing.sort(key=lambda i: -len(texts[i]))
-    for start in range(0, len(missing), batch * 4):
-        ids = missing[start : start + batch * 4]
-        vectors[ids] = embedder.encode(as_passages(embedder, [texts[i] for i in ids]), batch)
-        bar.update(len(ids))
-    bar.close()
-    cache.save(keys, vectors)
-    return vectors, len(missing)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -117,50 +88,6 @@ def _synonyms(articles_dir: Path, lang: str) -> list[list[str]]:
     if not isinstance(data, list):
         return []
     return [[str(w) for w in group] for group in data if isinstance(group, list)]
-
-
-def _dense_index(vectors: np.ndarray, hnsw_min: int) -> tuple[faiss.Index, str]:
-    dim = vectors.shape[1]
-    index: faiss.Index
-    if len(vectors) >= hnsw_min:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-        kind = "hnsw"
-    else:
-        index = faiss.IndexFlatIP(dim)
-        kind = "flat"
-    if len(vectors):
-        index.add(vectors)
-    return index, kind
-
-
-def _related(
-    articles: list[Article], chunks: list[Chunk], vectors: np.ndarray
-) -> dict[tuple[str, str], list[str]]:
-    """Nearest articles in embedding space, same language: the 'related articles' box."""
-    rows: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, c in enumerate(chunks):
-        rows[(c.lang, c.slug)].append(i)
-    related: dict[tuple[str, str], list[str]] = {}
-    by_lang: dict[str, list[Article]] = defaultdict(list)
-    for a in articles:
-        by_lang[a.lang].append(a)
-    for group in by_lang.values():
-        means = np.stack([vectors[rows[(a.lang, a.slug)]].mean(axis=0) for a in group]).astype(
-            np.float32
-        )
-        means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-9
-        sims = means @ means.T
-        np.fill_diagonal(sims, -1.0)
-        k = min(RELATED_PER_ARTICLE, len(group) - 1)
-        for i, a in enumerate(group):
-            if k <= 0:
-                related[(a.lang, a.slug)] = []
-                continue
-            top = np.argsort(-sims[i])[:k]
-            related[(a.lang, a.slug)] = [group[j].slug for j in top]
-    return related
 
 
 def _entry(a: Article, related: list[str], site: Site) -> ArticleEntry:
@@ -224,97 +151,24 @@ def build_index(
     problems = _explain(loaded, last, strict)
     if strict and any(p.severity == "error" for p in problems):
         return _refused(loaded, problems, started)
-    if publish_drafts:
-        loaded.articles = [
-            replace(a, draft=False) if a.path in publish_drafts else a for a in loaded.articles
-        ]
-    published = [a for a in loaded.articles if not a.draft]
-    drafts = len(loaded.articles) - len(published)
+    published, drafts = _published(loaded, publish_drafts, articles_dir)
     site = Site.of(loaded.articles, articles_dir)
-    if not published:
-        raise KBError(
-            f"no publishable articles in {articles_dir} "
-            f"({loaded.skipped} skipped, {drafts} drafts); nothing to index"
-        )
-    chunks: list[Chunk] = []
-    chunk_terms: list[list[str]] = []
-    titles: dict[tuple[str, str], str] = {}
-    by_key = {(a.lang, a.slug): a for a in published}
-    for article in published:
-        titles[(article.lang, article.slug)] = article.title
-        article_chunks, terms = parsed.chunks(article, embedder)
-        chunks.extend(article_chunks)
-        chunk_terms.extend(terms)
-    parsed.save()
-
+    chunks, chunk_terms = _chunked(published, parsed, embedder)
     cache = EmbeddingCache(index_dir / "cache", model_id, embedder.dimension)
+    titles = {(a.lang, a.slug): a.title for a in published}
     embed_texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
-    vectors, embedded = _embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
-    dense, kind = _dense_index(vectors, settings.hnsw_min_chunks)
-
-    by_lang: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(chunks):
-        by_lang[c.lang].append(i)
-    lexical = {
-        lang: LexicalIndex.from_terms(
-            lang,
-            [chunk_terms[i] for i in ids],
-            ids,
-            _synonyms(articles_dir, lang),
-            vocabulary(lang, [chunks[i] for i in ids], by_key),
-        )
-        for lang, ids in by_lang.items()
-    }
-    related = _related(published, chunks, vectors)
+    vectors, embedded = embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
+    dense, kind = dense_index(vectors, settings.hnsw_min_chunks)
+    lexical = _lexical(chunks, chunk_terms, published, articles_dir)
+    related = related_articles(published, chunks, vectors)
     entries = [_entry(a, related.get((a.lang, a.slug), []), site) for a in published]
     draft_entries = [_entry(a, [], site) for a in loaded.articles if a.draft]
-    thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
-    previous = read_manifest(index_dir)
-    calibration = None
-    if (
-        previous
-        and previous.get("calibration")
-        and previous.get("model", {}).get("fingerprint")
-        == getattr(embedder, "fingerprint", embedder.name)
-    ):
-        # `kb calibrate` results survive rebuilds with the same model
-        thresholds.update(previous.get("answer_thresholds", {}))
-        calibration = previous["calibration"]
     now = datetime.now(UTC)
     version = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-    manifest: dict[str, Any] = {
-        "format": INDEX_FORMAT,
-        "chunking_version": CHUNKING_VERSION,
-        "model": {
-            "name": embedder.name,
-            "fingerprint": getattr(embedder, "fingerprint", embedder.name),
-            "dimension": embedder.dimension,
-            "backend": getattr(embedder, "backend", "torch"),
-        },
-        "index_kind": kind,
-        "articles": len(entries),
-        "chunks": len(chunks),
-        "languages": {lang: sum(1 for a in entries if a.lang == lang) for lang in by_lang},
-        "content_hash": hashlib.sha256(
-            "".join(sorted(a.content_hash for a in entries)).encode()
-        ).hexdigest(),
-        "source_fingerprint": fingerprint,
-        "articles_dir": str(articles_dir.resolve()),
-        "built_at": now.isoformat(timespec="seconds"),
-        "answer_thresholds": thresholds,
-        "calibration": calibration,
-        "categories": _category_names(articles_dir, set(by_lang)),
-    }
-    write_version(
-        index_dir / "versions" / version,
-        manifest,
-        entries,
-        chunks,
-        vectors,
-        dense,
-        lexical,
-        drafts=draft_entries,
-    )
+    manifest = _manifest(embedder, entries, chunks, kind, articles_dir, index_dir, now)
+    manifest["source_fingerprint"] = fingerprint
+    folder = index_dir / "versions" / version
+    write_version(folder, manifest, entries, chunks, vectors, dense, lexical, drafts=draft_entries)
     publish(index_dir, version)
     if not publish_drafts:  # an impact build shows what-ifs; it is not the site's history
         last.record(_sources(articles_dir, loaded, last), now)
@@ -331,6 +185,108 @@ def build_index(
         problems=problems,
         kept=len(loaded.kept),
     )
+
+
+def _published(
+    loaded: LoadResult, publish_drafts: frozenset[str], articles_dir: Path
+) -> tuple[list[Article], int]:
+    """The articles the site shows (drafts named in ``publish_drafts`` too), and how many
+    drafts stay hidden; nothing to show is an error, not an empty site."""
+    if publish_drafts:
+        loaded.articles = [
+            replace(a, draft=False) if a.path in publish_drafts else a for a in loaded.articles
+        ]
+    published = [a for a in loaded.articles if not a.draft]
+    drafts = len(loaded.articles) - len(published)
+    if not published:
+        raise KBError(
+            f"no publishable articles in {articles_dir} "
+            f"({loaded.skipped} skipped, {drafts} drafts); nothing to index"
+        )
+    return published, drafts
+
+
+def _chunked(
+    published: list[Article], parsed: ParseCache, embedder: Embedder
+) -> tuple[list[Chunk], list[list[str]]]:
+    """Every published article's sections and their lexical terms (cached by content)."""
+    chunks: list[Chunk] = []
+    chunk_terms: list[list[str]] = []
+    for article in published:
+        article_chunks, terms = parsed.chunks(article, embedder)
+        chunks.extend(article_chunks)
+        chunk_terms.extend(terms)
+    parsed.save()
+    return chunks, chunk_terms
+
+
+def _lexical(
+    chunks: list[Chunk], chunk_terms: list[list[str]], published: list[Article], articles_dir: Path
+) -> dict[str, LexicalIndex]:
+    """One BM25 index per language, with its synonyms and its typo vocabulary."""
+    by_key = {(a.lang, a.slug): a for a in published}
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(chunks):
+        by_lang[c.lang].append(i)
+    return {
+        lang: LexicalIndex.from_terms(
+            lang,
+            [chunk_terms[i] for i in ids],
+            ids,
+            _synonyms(articles_dir, lang),
+            vocabulary(lang, [chunks[i] for i in ids], by_key),
+        )
+        for lang, ids in by_lang.items()
+    }
+
+
+def _thresholds(index_dir: Path, embedder: Embedder) -> tuple[dict[str, float], Any]:
+    """The model's answer thresholds, with `kb calibrate`'s on top: they survive rebuilds
+    with the same model."""
+    thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
+    previous = read_manifest(index_dir)
+    fingerprint = getattr(embedder, "fingerprint", embedder.name)
+    same_model = previous and previous.get("model", {}).get("fingerprint") == fingerprint
+    if previous and same_model and previous.get("calibration"):
+        thresholds.update(previous.get("answer_thresholds", {}))
+        return thresholds, previous["calibration"]
+    return thresholds, None
+
+
+def _manifest(
+    embedder: Embedder,
+    entries: list[ArticleEntry],
+    chunks: list[Chunk],
+    kind: str,
+    articles_dir: Path,
+    index_dir: Path,
+    now: datetime,
+) -> dict[str, Any]:
+    """What a version says about itself: format, model, contents, thresholds."""
+    thresholds, calibration = _thresholds(index_dir, embedder)
+    languages = sorted({c.lang for c in chunks})
+    return {
+        "format": INDEX_FORMAT,
+        "chunking_version": CHUNKING_VERSION,
+        "model": {
+            "name": embedder.name,
+            "fingerprint": getattr(embedder, "fingerprint", embedder.name),
+            "dimension": embedder.dimension,
+            "backend": getattr(embedder, "backend", "torch"),
+        },
+        "index_kind": kind,
+        "articles": len(entries),
+        "chunks": len(chunks),
+        "languages": {lang: sum(1 for a in entries if a.lang == lang) for lang in languages},
+        "content_hash": hashlib.sha256(
+            "".join(sorted(a.content_hash for a in entries)).encode()
+        ).hexdigest(),
+        "articles_dir": str(articles_dir.resolve()),
+        "built_at": now.isoformat(timespec="seconds"),
+        "answer_thresholds": thresholds,
+        "calibration": calibration,
+        "categories": _category_names(articles_dir, set(languages)),
+    }
 
 
 def _explain(loaded: LoadResult, last: PublishedSources, strict: bool) -> list[Problem]:

@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlparse
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -21,6 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from kb.errors import ConfigError
 from kb.ratelimit import parse_rate
 
 # The model that measures best across the help center's languages (docs/search-quality.md):
@@ -98,6 +100,12 @@ class Settings(BaseSettings):
         description="Chunk count from which the dense index is HNSW instead of exact.",
     )
     max_query_chars: int = Field(500, description="Longest accepted search query.")
+    typo_tolerance: bool = Field(
+        True,
+        description="Match a query word the articles never use to their nearest words "
+        '(1 edit for 5-8 letters, 2 from 9) and offer "did you mean"; `false`: words '
+        "count only as typed (the type-ahead's last word stays tolerant).",
+    )
     embed_batch_size: int = Field(64, description="Chunks embedded per model call.")
     retention_days: int = Field(
         90, description="Events older than this are deleted at start-up and by `kb events prune`."
@@ -176,6 +184,12 @@ class Settings(BaseSettings):
         description="Feedback votes one client IP may send, e.g. `10/minute`; empty or `0`: "
         "no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
     )
+    rate_limit_typeahead: str = Field(
+        "600/minute",
+        description="Type-ahead requests (`/api/typeahead`, one per pause in typing) one "
+        "client IP may make, e.g. `600/minute`; its own budget, so typing never uses up "
+        "the searches'; empty or `0`: no limit. Counted like `KB_RATE_LIMIT_SEARCH`.",
+    )
     redis_url: str = Field(
         "",
         description="Redis (`redis://host:6379/0`) where every worker and machine counts the "
@@ -196,7 +210,7 @@ class Settings(BaseSettings):
             raise ValueError("must be sqlite:///<path> or postgresql://user@host/database")
         return value
 
-    @field_validator("rate_limit_search", "rate_limit_feedback")
+    @field_validator("rate_limit_search", "rate_limit_feedback", "rate_limit_typeahead")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)  # refused at start-up, with the setting named, not at first use
@@ -207,9 +221,6 @@ class Settings(BaseSettings):
     def _index_source(cls, value: str) -> str:
         value = value.strip()
         if value:
-            from kb.errors import ConfigError
-            from kb.search.distribution import location_path  # only then: it loads the index code
-
             try:  # a location this version cannot read is refused at start-up
                 location_path(value)
             except ConfigError as exc:
@@ -261,3 +272,14 @@ class Settings(BaseSettings):
         if self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return None
+
+
+def location_path(url: str) -> Path:
+    """The directory a ``file://`` URL names (what settings check at start-up)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost") or not parsed.path:
+        raise ConfigError(
+            f"index location {url!r}: only file:///absolute/path (a directory on shared "
+            "storage) is supported"
+        )
+    return Path(unquote(parsed.path))

@@ -78,6 +78,7 @@ def _no_rate_limits() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("KB_RATE_LIMIT_SEARCH", "0")
         env.setenv("KB_RATE_LIMIT_FEEDBACK", "0")
+        env.setenv("KB_RATE_LIMIT_TYPEAHEAD", "0")
         yield
 
 

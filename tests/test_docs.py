@@ -57,6 +57,10 @@ def test_the_readme_writing_commands_work_as_written_on_a_fresh_copy(
         else:
             shutil.copy2(source, tmp_path / name)  # keeps the mtime: `make` sees it installed
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    # the copy must never look newer than the install: `make` would reinstall the shared
+    # .venv from this throwaway copy, and break it for everything after
+    stamp = (ROOT / ".venv" / ".installed").stat().st_mtime
+    os.utime(tmp_path / "pyproject.toml", (stamp - 1, stamp - 1))
     # sections the demo index already embedded are reused, as on a writer's machine
     shutil.copytree(demo_settings.index_dir / "cache", tmp_path / "var" / "index" / "cache")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}

@@ -146,7 +146,11 @@ def open_events(settings: Settings) -> EventStore:
 def rate_limits(settings: Settings, metrics: Metrics) -> RateLimits:
     """The configured budgets (one left empty is no limit), shared through Redis when
     ``KB_REDIS_URL`` is set; checks that fall back to process memory are counted."""
-    budgets = {"search": settings.rate_limit_search, "feedback": settings.rate_limit_feedback}
+    budgets = {
+        "search": settings.rate_limit_search,
+        "feedback": settings.rate_limit_feedback,
+        "typeahead": settings.rate_limit_typeahead,
+    }
     return RateLimits(
         {name: rate for name, text in budgets.items() if (rate := parse_rate(text))},
         settings.redis_url,

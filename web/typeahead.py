@@ -2,19 +2,21 @@
 
 It only looks up titles, headings and popular questions (kb.search.typeahead), never the model,
 so it answers in about a millisecond; it is not logged as a search (a half-typed word is
-not a question) and not rate-limited with searches (typing would use up the budget).
+not a question). It has its own per-client budget (``KB_RATE_LIMIT_TYPEAHEAD``), not the
+searches': typing would use those up, yet a script must not get unlimited requests either.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from kb.search.typeahead import LIMIT
 from web.deps import State
+from web.ratelimit import limiter
 from web.rendering import page_lang
 from web.validation import check_lang
 
@@ -33,7 +35,13 @@ class TypeaheadResponse(BaseModel):
     suggestions: list[TypeaheadSuggestion]
 
 
-@router.get("/api/typeahead", response_model=TypeaheadResponse, tags=["search"])
+@router.get(
+    "/api/typeahead",
+    response_model=TypeaheadResponse,
+    tags=["search"],
+    dependencies=[Depends(limiter("typeahead"))],
+    responses={429: {"description": "Too many requests from this client; see Retry-After."}},
+)
 def api_typeahead(
     request: Request,
     state: State,

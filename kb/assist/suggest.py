@@ -195,6 +195,8 @@ def suggest(
     order_pattern: str | None = None,
     limit: int = MAX_SUGGESTIONS,
 ) -> SuggestResult:
+    """Each question of the message searched on its own; the best sections as replies
+    (every question's best first) and, in the message's language, one draft."""
     index = searcher.index
     if lang is not None and lang not in index.languages:
         raise unknown_language(lang, index.languages)
@@ -204,28 +206,42 @@ def suggest(
     best: dict[tuple[str, str, str | None], Suggestion] = {}
     per_unit: list[list[Suggestion]] = []
     units: list[Unit] = []
-    notes: list[str] = []
     fallbacks: list[tuple[str, str, str]] = []
     for unit, asks in split_units(cleaned):
         words = PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
-        words = _fit(words, searcher.max_query_chars)
         try:
-            result = searcher.search(words, limit=5, prefer=lang)
+            result = searcher.search(_fit(words, searcher.max_query_chars), limit=5, prefer=lang)
         except QueryError:  # nothing searchable left in this unit (only placeholders)
             continue
         units.append(Unit(unit, asks, result))
         if result.fallback_from:
             fallbacks.append((unit, result.fallback_from, result.lang or ""))
-            notes.append(
-                f"No {result.fallback_from} article answers “{unit[:60]}”; "
-                f"offering the {result.lang} one."
-            )
-        found = []
-        for hit in result.hits[:3]:
-            text = index.section_text(hit.lang, hit.slug, hit.section_id)
-            url = base_url.rstrip("/") + hit.url
-            plain, markdown = replies(hit.title, hit.section, text, url, hit.lang)
-            suggestion = Suggestion(
+        per_unit.append([_keep_best(best, s) for s in _replies(index, unit, result, base_url)])
+    draft = None
+    if lang is not None and units:
+        draft = compose_draft(lang, _draft_answers(units, per_unit, lang))
+    notes = [
+        f"No {asked} article answers “{unit[:60]}”; offering the {found} one."
+        for unit, asked, found in fallbacks
+    ]
+    chosen = _chosen(per_unit, best, limit)
+    texts = [u.text for u in units]
+    return SuggestResult(
+        lang, cleaned, texts, chosen, " ".join(notes) or None, units, draft, fallbacks
+    )
+
+
+def _replies(
+    index: SearchIndex, unit: str, result: SearchResult, base_url: str
+) -> list[Suggestion]:
+    """The top sections found for one question, as replies ready to paste."""
+    out = []
+    for hit in result.hits[:3]:
+        text = index.section_text(hit.lang, hit.slug, hit.section_id)
+        url = base_url.rstrip("/") + hit.url
+        plain, markdown = replies(hit.title, hit.section, text, url, hit.lang)
+        out.append(
+            Suggestion(
                 lang=hit.lang,
                 slug=hit.slug,
                 title=hit.title,
@@ -241,12 +257,26 @@ def suggest(
                 html=section_html(index, hit.lang, hit.slug, hit.section_id),
                 other_language=bool(result.fallback_from),
             )
-            key = (hit.lang, hit.slug, hit.section_id)
-            if key not in best or best[key].score < suggestion.score:
-                best[key] = suggestion
-            found.append(best[key])
-        per_unit.append(found)
-    # every question's best answer first, then the strongest of the rest
+        )
+    return out
+
+
+def _keep_best(
+    best: dict[tuple[str, str, str | None], Suggestion], suggestion: Suggestion
+) -> Suggestion:
+    """One section answering two questions is suggested once, for the one it fits best."""
+    key = (suggestion.lang, suggestion.slug, suggestion.section_id)
+    if key not in best or best[key].score < suggestion.score:
+        best[key] = suggestion
+    return best[key]
+
+
+def _chosen(
+    per_unit: list[list[Suggestion]],
+    best: dict[tuple[str, str, str | None], Suggestion],
+    limit: int,
+) -> list[Suggestion]:
+    """Every question's best answer first, then the strongest of the rest."""
     chosen: list[Suggestion] = []
     for found in per_unit:
         if found and found[0] not in chosen:
@@ -256,20 +286,7 @@ def suggest(
             break
         if suggestion not in chosen:
             chosen.append(suggestion)
-    chosen = chosen[:limit]
-    draft = None
-    if lang is not None and units:
-        draft = compose_draft(lang, _draft_answers(units, per_unit, lang))
-    return SuggestResult(
-        lang,
-        cleaned,
-        [u.text for u in units],
-        chosen,
-        " ".join(notes) or None,
-        units,
-        draft,
-        fallbacks,
-    )
+    return chosen[:limit]
 
 
 def _draft_answers(units: list[Unit], per_unit: list[list[Suggestion]], lang: str) -> list[Answer]:

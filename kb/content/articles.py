@@ -213,72 +213,91 @@ def load_articles(
     """
     if not root.is_dir():
         raise KBError(f"articles folder {root} does not exist (set KB_ARTICLES_DIR or --articles)")
-    articles: list[Article] = []
-    problems: list[Problem] = []
-    kept: list[str] = []
-    skipped = 0
-    seen: dict[tuple[str, str], str] = {}
     files = list(iter_article_files(root))
-    prepared = _parse_many(files, root, default_lang, cache)
-
-    def parsed(path: Path, raw: bytes, current: bool = True) -> Article:
-        rel = path.relative_to(root).as_posix()
-        file_key = ""
-        if cache is not None:
-            digest = hashlib.sha256(raw)
-            digest.update(f"\0{rel}\0{default_lang}".encode())
-            file_key = digest.hexdigest()
-            cached = cache.get(file_key)
-            if cached is not None:
-                return cached
-        done = prepared.pop(rel, None) if current else None
-        if isinstance(done, list):
-            raise _Failed(done)
-        article = done or parse_article(raw, path, root, default_lang)
-        if cache is not None:
-            cache[file_key] = article
-        return article
-
+    loader = _Loader(root, default_lang, cache, _parse_many(files, root, default_lang, cache))
+    result = LoadResult([], [])
+    seen: dict[tuple[str, str], str] = {}
     for path in files:
         rel = path.relative_to(root).as_posix()
-        article: Article | None = None
+        article = loader.load(path, rel, result, last_good.get(rel) if last_good else None)
+        if article is None:
+            result.skipped += 1
+            continue
+        article = _unique_slug(article, seen, result.problems)
+        seen[(article.lang, article.slug)] = article.path
+        result.articles.append(article)
+    return result
+
+
+@dataclass
+class _Loader:
+    """Parses one file at a time: from the cache, from the parallel first pass, or now."""
+
+    root: Path
+    default_lang: str
+    cache: MutableMapping[str, Article] | None
+    prepared: dict[str, Article | list[Problem]]
+
+    def load(
+        self, path: Path, rel: str, result: LoadResult, previous: bytes | None
+    ) -> Article | None:
+        """The article, or its last published version (recorded as kept) when it no
+        longer parses; None when neither does. Problems go to ``result``."""
         try:
-            article = parsed(path, path.read_bytes())
+            return self.parsed(path, path.read_bytes())
         except Exception as exc:  # one odd file must never stop the build
             if isinstance(exc, _Failed):
-                problems += exc.problems
+                result.problems += exc.problems
             elif isinstance(exc, ArticleError):
-                problems += _problems(exc)
+                result.problems += _problems(exc)
             else:
-                problems.append(Problem(rel, 1, f"could not read article: {exc}"))
-            previous = last_good.get(rel) if last_good is not None else None
-            if previous is not None:
-                try:
-                    article = parsed(path, previous, current=False)
-                    kept.append(rel)
-                except Exception:
-                    article = None  # the kept version no longer parses either (kb changed)
-        if article is None:
-            skipped += 1
-            continue
-        key = (article.lang, article.slug)
-        if key in seen:
-            new_slug = slugify(str(PurePosixPath(article.path).with_suffix("")))
-            problems.append(
-                Problem(
-                    article.path,
-                    1,
-                    f"slug '{article.slug}' is already used by {seen[key]}; "
-                    f"published as '{new_slug}'",
-                    "warning",
-                    check_message=f"slug '{article.slug}' is already used by {seen[key]}",
-                )
-            )
-            article = _with_slug(article, new_slug)
-            key = (article.lang, article.slug)
-        seen[key] = article.path
-        articles.append(article)
-    return LoadResult(articles, problems, skipped, kept)
+                result.problems.append(Problem(rel, 1, f"could not read article: {exc}"))
+        if previous is None:
+            return None
+        try:
+            article = self.parsed(path, previous, current=False)
+        except Exception:
+            return None  # the kept version no longer parses either (kb changed)
+        result.kept.append(rel)
+        return article
+
+    def parsed(self, path: Path, raw: bytes, current: bool = True) -> Article:
+        rel = path.relative_to(self.root).as_posix()
+        file_key = ""
+        if self.cache is not None:
+            digest = hashlib.sha256(raw)
+            digest.update(f"\0{rel}\0{self.default_lang}".encode())
+            file_key = digest.hexdigest()
+            cached = self.cache.get(file_key)
+            if cached is not None:
+                return cached
+        done = self.prepared.pop(rel, None) if current else None
+        if isinstance(done, list):
+            raise _Failed(done)
+        article = done or parse_article(raw, path, self.root, self.default_lang)
+        if self.cache is not None:
+            self.cache[file_key] = article
+        return article
+
+
+def _unique_slug(
+    article: Article, seen: dict[tuple[str, str], str], problems: list[Problem]
+) -> Article:
+    """A second article with a taken slug is published under its path's slug instead."""
+    key = (article.lang, article.slug)
+    if key not in seen:
+        return article
+    new_slug = slugify(str(PurePosixPath(article.path).with_suffix("")))
+    problems.append(
+        Problem(
+            article.path,
+            1,
+            f"slug '{article.slug}' is already used by {seen[key]}; published as '{new_slug}'",
+            "warning",
+            check_message=f"slug '{article.slug}' is already used by {seen[key]}",
+        )
+    )
+    return _with_slug(article, new_slug)
 
 
 # parsing this many new files at once is worth starting worker processes (a first build

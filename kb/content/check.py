@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,11 +19,11 @@ import numpy as np
 
 from kb.content.articles import Article, Problem, load_articles
 from kb.content.links import Site, resolve
-from kb.models.embeddings import as_passages
-from kb.search.fusion import profile_for
+from kb.models.embeddings import as_passages, near_duplicate_for
 
 if TYPE_CHECKING:  # the model is loaded only when asked: the hook must stay fast
     from kb.models.embeddings import Embedder
+    from kb.settings import Settings
 
 
 def _line_of(root: Path, article: Article, needle: str) -> int:
@@ -34,6 +35,86 @@ def _line_of(root: Path, article: Article, needle: str) -> int:
         if needle in line:
             return number
     return article.body_line
+
+
+@dataclass(frozen=True)
+class Tree:
+    """What the rules look at: the parsed articles and where they came from."""
+
+    root: Path
+    articles: list[Article]
+    site: Site
+    today: date
+    stale_days: int
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({a.lang for a in self.articles})
+
+
+def broken_links(tree: Tree, a: Article) -> Iterator[Problem]:
+    """A link or image to a page, section or file that does not exist: an error."""
+    for ref, image in [(r, False) for r in a.doc.links] + [(r, True) for r in a.doc.images]:
+        verdict = resolve(ref.target, a.path, tree.site, image=image)
+        if verdict.problem:
+            yield Problem(a.path, a.body_line + ref.line - 1, verdict.problem, "error")
+
+
+def empty_sections(tree: Tree, a: Article) -> Iterator[Problem]:
+    """A heading with nothing under it is a promise the page does not keep."""
+    for section in a.doc.sections:
+        if section.heading is not None and not section.text.strip():
+            line = a.body_line + section.first_line - 1
+            yield Problem(a.path, line, f"empty section '{section.heading.text}'", "warning")
+
+
+def stale(tree: Tree, a: Article) -> Iterator[Problem]:
+    if a.updated and tree.today - a.updated > timedelta(days=tree.stale_days):
+        yield Problem(
+            a.path,
+            _line_of(tree.root, a, "updated:"),
+            f"not updated since {a.updated} (over {tree.stale_days} days)",
+            "warning",
+        )
+
+
+def dangling_translation_of(tree: Tree, a: Article) -> Iterator[Problem]:
+    target = dict(a.meta).get("translation_of")
+    if target and not any(o.slug == target and o.lang != a.lang for o in tree.articles):
+        line = _line_of(tree.root, a, "translation_of")
+        yield Problem(a.path, line, f"translation_of '{target}' points to no article", "error")
+
+
+ARTICLE_RULES: tuple[Callable[[Tree, Article], Iterator[Problem]], ...] = (
+    broken_links,
+    empty_sections,
+    stale,
+    dangling_translation_of,
+)
+
+
+def translations(tree: Tree) -> Iterator[Problem]:
+    """Per translation key: a language missing (warning) or present twice (error)."""
+    groups: dict[str, list[Article]] = defaultdict(list)
+    for a in tree.articles:
+        if a.translation_key:
+            groups[a.translation_key].append(a)
+    for key, members in groups.items():
+        present = {m.lang for m in members}
+        for m in members:
+            for lang in tree.languages:
+                if lang not in present:
+                    line = _line_of(tree.root, m, "translation_")
+                    yield Problem(m.path, line, f"no '{lang}' translation for '{key}'", "warning")
+        for lang in present:
+            same = [m for m in members if m.lang == lang]
+            for extra in same[1:]:
+                yield Problem(
+                    extra.path,
+                    _line_of(tree.root, extra, "translation_"),
+                    f"'{key}' has two '{lang}' articles: {same[0].path} and {extra.path}",
+                    "error",
+                )
 
 
 def check_tree(
@@ -62,83 +143,60 @@ def check_tree(
         for p in loaded.problems
     ]
     articles = loaded.articles
-    languages = sorted({a.lang for a in articles})
-    today = today or date.today()
-
-    site = Site.of(articles, root)
-    for a in articles:
-        for ref, image in [(r, False) for r in a.doc.links] + [(r, True) for r in a.doc.images]:
-            verdict = resolve(ref.target, a.path, site, image=image)
-            if verdict.problem:
-                line = a.body_line + ref.line - 1
-                findings.append(Problem(a.path, line, verdict.problem, "error"))
-        for section in a.doc.sections:
-            if section.heading is not None and not section.text.strip():
-                line = a.body_line + section.first_line - 1
-                findings.append(
-                    Problem(a.path, line, f"empty section '{section.heading.text}'", "warning")
-                )
-        if a.updated and today - a.updated > timedelta(days=stale_days):
-            findings.append(
-                Problem(
-                    a.path,
-                    _line_of(root, a, "updated:"),
-                    f"not updated since {a.updated} (over {stale_days} days)",
-                    "warning",
-                )
-            )
-        translation_of = dict(a.meta).get("translation_of")
-        if translation_of and not any(
-            o.slug == translation_of and o.lang != a.lang for o in articles
-        ):
-            findings.append(
-                Problem(
-                    a.path,
-                    _line_of(root, a, "translation_of"),
-                    f"translation_of '{translation_of}' points to no article",
-                    "error",
-                )
-            )
-
-    groups: dict[str, list[Article]] = defaultdict(list)
-    for a in articles:
-        if a.translation_key:
-            groups[a.translation_key].append(a)
-    for key, members in groups.items():
-        present = {m.lang for m in members}
-        for m in members:
-            for lang in languages:
-                if lang not in present:
-                    findings.append(
-                        Problem(
-                            m.path,
-                            _line_of(root, m, "translation_"),
-                            f"no '{lang}' translation for '{key}'",
-                            "warning",
-                        )
-                    )
-        for lang in present:
-            same = [m for m in members if m.lang == lang]
-            for extra in same[1:]:
-                findings.append(
-                    Problem(
-                        extra.path,
-                        _line_of(root, extra, "translation_"),
-                        f"'{key}' has two '{lang}' articles: {same[0].path} and {extra.path}",
-                        "error",
-                    )
-                )
-
-    if embedder is not None and len(articles) > 1:
-        threshold = near_duplicate or profile_for(embedder.name).near_duplicate
-        findings += _near_duplicates(articles, _embedded(articles, embedder), threshold)
-    elif index_dir is not None and len(articles) > 1:
-        indexed = _indexed_vectors(index_dir, articles)
-        if indexed is not None:
-            same, vectors, model = indexed
-            threshold = near_duplicate or profile_for(model).near_duplicate
-            findings += _near_duplicates(same, vectors, threshold)
+    tree = Tree(root, articles, Site.of(articles, root), today or date.today(), stale_days)
+    findings += [p for a in articles for rule in ARTICLE_RULES for p in rule(tree, a)]
+    findings += translations(tree)
+    findings += near_duplicates(articles, embedder, index_dir, near_duplicate)
     return sorted(findings, key=lambda f: (f.path, f.line, f.message))
+
+
+def check_articles(
+    settings: Settings,
+    stale_days: int = 365,
+    near_duplicate: float | None = None,
+    embeddings: bool | None = None,
+) -> list[Problem]:
+    """`kb check` as configured: ``embeddings`` True embeds every article with the model,
+    False skips near-duplicates, None reuses the last build's vectors; parsed articles are
+    cached by content for the next check and the next build."""
+    from kb.content.article_cache import ArticleCache
+
+    embedder = None
+    if embeddings:
+        from kb.models.embeddings import embedder_for
+
+        embedder = embedder_for(settings)
+    cache = ArticleCache(settings.index_dir / "cache")
+    problems = check_tree(
+        settings.articles_dir,
+        default_lang=settings.default_lang,
+        embedder=embedder,
+        index_dir=settings.index_dir if embeddings is None else None,
+        stale_days=stale_days,
+        near_duplicate=near_duplicate,
+        cache=cache,
+    )
+    cache.save()
+    return problems
+
+
+def near_duplicates(
+    articles: list[Article],
+    embedder: Embedder | None,
+    index_dir: Path | None,
+    threshold: float | None,
+) -> list[Problem]:
+    """Two articles of one language saying the same (by the model's own threshold)."""
+    if len(articles) < 2:
+        return []
+    if embedder is not None:
+        limit = threshold or near_duplicate_for(embedder.name)
+        return _near_duplicates(articles, _embedded(articles, embedder), limit)
+    indexed = _indexed_vectors(index_dir, articles) if index_dir is not None else None
+    if indexed is None:
+        return []
+    same, vectors, model = indexed
+    return _near_duplicates(same, vectors, threshold or near_duplicate_for(model))
 
 
 def _embedded(articles: list[Article], embedder: Embedder) -> np.ndarray:

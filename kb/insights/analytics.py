@@ -24,37 +24,27 @@ what to translate first.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.insights import schema
-from kb.insights.articles import tally
 from kb.insights.events import CUSTOMER_SOURCES, EventStore, now
-from kb.insights.gaps import REFORMULATION_WINDOW, GapReport
+from kb.insights.gaps import REFORMULATION_WINDOW, gap_report
+from kb.insights.tables import (
+    Table,
+    gap_table,
+    languages,
+    top_articles,
+    top_queries,
+    translation_demand,
+)
 from kb.search.index import SearchIndex
-from kb.text import query_key
 
-
-@dataclass(frozen=True)
-class Table:
-    """A titled table: rendered on the dashboard and downloadable as CSV."""
-
-    name: str
-    title: str
-    columns: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
-
-    def to_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return out.getvalue()
+if TYPE_CHECKING:
+    from kb.search.searcher import Searcher
 
 
 @dataclass
@@ -165,6 +155,42 @@ class Stats:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str)
 
 
+@dataclass(frozen=True)
+class _Events:
+    """One period's rows, agents' sessions told apart from customers'."""
+
+    searches: list[dict[str, Any]]  # customers' only
+    clicks: list[dict[str, Any]]
+    votes: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+    messages: list[dict[str, Any]]  # agents' pasted messages
+    copies: list[dict[str, Any]]  # agents' copied replies
+
+
+def _events(store: EventStore, since: datetime, end: datetime, lang: str | None) -> _Events:
+    def keep(row: dict[str, Any]) -> bool:
+        return row["ts"] <= end and (lang is None or row["lang"] == lang)
+
+    all_searches = [r for r in store.rows(schema.searches, since) if keep(r)]
+    messages = [r for r in store.rows(schema.agent_messages, since) if keep(r)]
+    copies = [r for r in store.rows(schema.copies, since) if keep(r)]
+    # sessions agents work in: their article views and votes are not customers'
+    agent_sessions = {r["session_id"] for r in all_searches if r["source"] == "agent"}
+    agent_sessions |= {r["session_id"] for r in messages + copies}
+
+    def customer(row: dict[str, Any]) -> bool:
+        return keep(row) and row["session_id"] not in agent_sessions
+
+    return _Events(
+        [r for r in all_searches if r["source"] in CUSTOMER_SOURCES],
+        [r for r in store.rows(schema.clicks, since) if customer(r)],
+        [r for r in store.rows(schema.votes, since) if customer(r)],
+        [r for r in store.rows(schema.contacts, since) if customer(r)],
+        messages,
+        copies,
+    )
+
+
 def compute(
     store: EventStore,
     index: SearchIndex | None = None,
@@ -178,42 +204,63 @@ def compute(
     end = at or now()
     since = end - timedelta(days=days)
     stats = Stats(days=days, lang=lang, since=since)
+    ev = _events(store, since, end, lang)
+    _count_agents(stats, ev)
+    clicked_ids = {r["search_id"] for r in ev.clicks if r["search_id"]}
+    _count_searches(stats, ev, clicked_ids)
+    _count_sessions(stats, ev)
+    stats.per_day = _per_day(ev.searches, since, days)
+    titles = {(a.lang, a.slug): a.title for a in index.articles.values()} if index else {}
+    stats.tables = {
+        t.name: t
+        for t in (
+            top_queries(ev.searches, clicked_ids, top),
+            top_articles(ev.clicks, ev.votes, titles, top),
+            languages(ev.searches),
+            translation_demand(ev.searches, index, top),
+            Table(
+                "per_day",
+                "Searches per day",
+                ("day", "searches", "unanswered"),
+                [(d.isoformat(), n, u) for d, n, u in stats.per_day],
+            ),
+        )
+    }
+    return stats
 
-    def keep(row: dict[str, Any]) -> bool:
-        return row["ts"] <= end and (lang is None or row["lang"] == lang)
 
-    all_searches = [r for r in store.rows(schema.searches, since) if keep(r)]
-    messages = [r for r in store.rows(schema.agent_messages, since) if keep(r)]
-    copies = [r for r in store.rows(schema.copies, since) if keep(r)]
-    # sessions agents work in: their article views and votes are not customers'
-    agent_sessions = {r["session_id"] for r in all_searches if r["source"] == "agent"}
-    agent_sessions |= {r["session_id"] for r in messages + copies}
-    searches = [r for r in all_searches if r["source"] in CUSTOMER_SOURCES]
+def dashboard(
+    store: EventStore, searcher: Searcher | None, *, days: int = 30, lang: str | None = None
+) -> Stats:
+    """Figures, tables and (with a searcher: they need the model) the top gap topics."""
+    stats = compute(store, searcher.index if searcher else None, days=days, lang=lang)
+    if searcher is not None:
+        report = gap_report(store, searcher.embedder, searcher, since_days=days, lang=lang)
+        stats.tables["gaps"] = gap_table(report)
+        stats.gap_garbage = report.garbage_count
+    return stats
 
-    def customer(row: dict[str, Any]) -> bool:
-        return keep(row) and row["session_id"] not in agent_sessions
 
-    clicks = [r for r in store.rows(schema.clicks, since) if customer(r)]
-    votes = [r for r in store.rows(schema.votes, since) if customer(r)]
-    contacts = [r for r in store.rows(schema.contacts, since) if customer(r)]
-    stats.agent_messages = len(messages)
-    stats.agent_questions = sum(int(r["questions"]) for r in messages)
-    stats.agent_answered = sum(int(r["answered"]) for r in messages)
-    stats.agent_drafts = sum(r["format"] == "draft" for r in copies)
-    stats.agent_copies = len(copies) - stats.agent_drafts
+def _count_agents(stats: Stats, ev: _Events) -> None:
+    stats.agent_messages = len(ev.messages)
+    stats.agent_questions = sum(int(r["questions"]) for r in ev.messages)
+    stats.agent_answered = sum(int(r["answered"]) for r in ev.messages)
+    stats.agent_drafts = sum(r["format"] == "draft" for r in ev.copies)
+    stats.agent_copies = len(ev.copies) - stats.agent_drafts
 
-    clicked_ids = {r["search_id"] for r in clicks if r["search_id"]}
+
+def _count_searches(stats: Stats, ev: _Events, clicked_ids: set[str]) -> None:
+    """Answered, clicked and successful searches, and the effort per session."""
     by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in searches:
+    for row in ev.searches:
         by_session[row["session_id"]].append(row)
     clicks_at: dict[str, list[datetime]] = defaultdict(list)
-    for row in clicks:
+    for row in ev.clicks:
         clicks_at[row["session_id"]].append(row["ts"])
-
-    stats.searches = len(searches)
-    stats.answered = sum(bool(r["answered"]) for r in searches)
-    stats.zero_results = sum(r["results"] == 0 for r in searches)
-    stats.clicked = sum(r["id"] in clicked_ids for r in searches)
+    stats.searches = len(ev.searches)
+    stats.answered = sum(bool(r["answered"]) for r in ev.searches)
+    stats.zero_results = sum(r["results"] == 0 for r in ev.searches)
+    stats.clicked = sum(r["id"] in clicked_ids for r in ev.searches)
     efforts = []
     for session, rows in by_session.items():  # each session's searches, oldest first
         for i, row in enumerate(rows):
@@ -233,22 +280,29 @@ def compute(
         efforts.append(sum(1 for r in rows if clicked_at is None or r["ts"] <= clicked_at))
     stats.effort = round(sum(efforts) / len(efforts), 2) if efforts else None
 
-    stats.votes = len(votes)
-    stats.helpful_votes = sum(bool(v["helpful"]) for v in votes)
-    sessions = set(by_session) | {r["session_id"] for r in clicks + contacts}
+
+def _count_sessions(stats: Stats, ev: _Events) -> None:
+    """Votes, and sessions resolved (voted helpful, no contact after) or contacting."""
+    stats.votes = len(ev.votes)
+    stats.helpful_votes = sum(bool(v["helpful"]) for v in ev.votes)
+    sessions = {r["session_id"] for r in ev.searches + ev.clicks + ev.contacts}
     stats.sessions = len(sessions)
     contacted: dict[str, datetime] = {}
-    for row in contacts:  # oldest first: the last one is the latest contact
+    for row in ev.contacts:  # oldest first: the last one is the latest contact
         contacted[row["session_id"]] = row["ts"]
     stats.contact_sessions = len(set(contacted) & sessions)
     helped: dict[str, datetime] = {}
-    for vote in votes:
+    for vote in ev.votes:
         if vote["helpful"] and vote["session_id"] in sessions:
             helped.setdefault(vote["session_id"], vote["ts"])  # oldest first: the first one
     stats.resolved_sessions = sum(
         1 for s, ts in helped.items() if s not in contacted or contacted[s] < ts
     )
 
+
+def _per_day(
+    searches: list[dict[str, Any]], since: datetime, days: int
+) -> list[tuple[date, int, int]]:
     per_day: dict[date, list[int]] = {
         (since + timedelta(days=i + 1)).date(): [0, 0] for i in range(days)
     }
@@ -256,176 +310,4 @@ def compute(
         counts = per_day.setdefault(row["ts"].date(), [0, 0])
         counts[0] += 1
         counts[1] += not row["answered"]
-    stats.per_day = [(d, n, u) for d, (n, u) in sorted(per_day.items())]
-
-    titles = {(a.lang, a.slug): a.title for a in index.articles.values()} if index else {}
-    stats.tables = {
-        t.name: t
-        for t in (
-            _top_queries(searches, clicked_ids, top),
-            _top_articles(clicks, votes, titles, top),
-            _languages(searches),
-            translation_demand(searches, index, top),
-            Table(
-                "per_day",
-                "Searches per day",
-                ("day", "searches", "unanswered"),
-                [(d.isoformat(), n, u) for d, n, u in stats.per_day],
-            ),
-        )
-    }
-    return stats
-
-
-def _top_queries(searches: list[dict[str, Any]], clicked: set[str], top: int) -> Table:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in searches:
-        groups[query_key(row["query"])].append(row)
-    rows = []
-    for rows_ in sorted(groups.values(), key=lambda g: (-len(g), g[0]["query"]))[:top]:
-        n = len(rows_)
-        shown = Counter(r["query"] for r in rows_).most_common(1)[0][0]
-        rows.append(
-            (
-                shown,
-                rows_[0]["lang"] or "",
-                n,
-                round(100 * sum(bool(r["answered"]) for r in rows_) / n),
-                round(100 * sum(r["id"] in clicked for r in rows_) / n),
-            )
-        )
-    return Table(
-        "top_queries",
-        "Top queries",
-        ("query", "lang", "searches", "answered_pct", "clicked_pct"),
-        rows,
-    )
-
-
-def _top_articles(
-    clicks: list[dict[str, Any]],
-    votes: list[dict[str, Any]],
-    titles: dict[tuple[str, str], str],
-    top: int,
-) -> Table:
-    stats = tally(clicks, votes)
-    keys = sorted(stats, key=lambda k: (-stats[k].views, -stats[k].yes, k))
-    rows = []
-    for key in keys[:top]:
-        entry = stats[key]
-        rows.append(
-            (
-                titles.get(key, key[1]),
-                key[0],
-                key[1],
-                entry.views,
-                entry.from_search,
-                entry.yes,
-                entry.no,
-                entry.helpful_pct,
-            )
-        )
-    return Table(
-        "top_articles",
-        "Top articles",
-        ("title", "lang", "slug", "views", "from_search", "helpful", "not_helpful", "helpful_pct"),
-        rows,
-    )
-
-
-def _languages(searches: list[dict[str, Any]]) -> Table:
-    by_lang: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in searches:
-        by_lang[row["lang"] or "?"].append(row)
-    total = len(searches) or 1
-    rows = [
-        (
-            lg,
-            len(rows_),
-            round(100 * len(rows_) / total, 1),
-            round(100 * sum(not r["answered"] for r in rows_) / len(rows_), 1),
-        )
-        for lg, rows_ in sorted(by_lang.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    ]
-    return Table(
-        "languages",
-        "Language split",
-        ("lang", "searches", "share_pct", "unanswered_pct"),
-        rows,
-    )
-
-
-def translation_demand(
-    searches: list[dict[str, Any]], index: SearchIndex | None, top: int = 20
-) -> Table:
-    """Articles that answered searches asked in a language they are not written in.
-
-    An article that has since been translated into the asked language drops out: the
-    demand is met. Ranked by distinct sessions, then searches.
-    """
-    translated: set[tuple[str, str]] = set()  # (translation_key, lang) pairs that exist
-    keys: dict[tuple[str, str], str | None] = {}
-    titles: dict[tuple[str, str], str] = {}
-    if index is not None:
-        for article in index.articles.values():
-            keys[(article.lang, article.slug)] = article.translation_key
-            titles[(article.lang, article.slug)] = article.title
-            if article.translation_key:
-                translated.add((article.translation_key, article.lang))
-    demand: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in searches:
-        hit_lang, asked = row.get("hit_lang"), row["lang"]
-        if not row["answered"] or not hit_lang or not asked or hit_lang == asked:
-            continue
-        slugs = json.loads(row["slugs"] or "[]")
-        if not slugs:
-            continue
-        key = keys.get((hit_lang, slugs[0]))
-        if key and (key, asked) in translated:
-            continue
-        demand[(asked, hit_lang, slugs[0])].append(row)
-    ranked = sorted(
-        demand.items(),
-        key=lambda kv: (-len({r["session_id"] for r in kv[1]}), -len(kv[1]), kv[0]),
-    )
-    rows = []
-    for (asked, hit_lang, slug), rows_ in ranked[:top]:
-        examples = [q for q, _ in Counter(r["query"] for r in rows_).most_common(3)]
-        rows.append(
-            (
-                asked,
-                titles.get((hit_lang, slug), slug),
-                hit_lang,
-                slug,
-                len({r["session_id"] for r in rows_}),
-                len(rows_),
-                " | ".join(examples),
-            )
-        )
-    return Table(
-        "translation_demand",
-        "Translation demand",
-        ("needed_in", "article", "written_in", "slug", "sessions", "searches", "example_queries"),
-        rows,
-    )
-
-
-def gap_table(report: GapReport, top: int = 10) -> Table:
-    """The biggest open content gaps (from kb.insights.gaps) in the dashboard's table shape."""
-    return Table(
-        "gaps",
-        "Top gap topics",
-        ("lang", "topic", "searches", "sessions", "by_agents", "trend", "nearest_article"),
-        [
-            (
-                t.lang,
-                t.representative,
-                t.searches,
-                t.sessions,
-                t.agent_searches,
-                t.trend_label,
-                t.nearest_title or "",
-            )
-            for t in report.topics[:top]
-        ],
-    )
+    return [(d, n, u) for d, (n, u) in sorted(per_day.items())]

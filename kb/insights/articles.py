@@ -2,7 +2,7 @@
 which queries, votes with their reasons and comments, and the sections agents reused.
 
 One tally for every reader: the dashboard's top-articles table
-(:func:`kb.insights.analytics.compute`, customers' events only) and the writers'
+(:func:`kb.insights.tables.top_articles`, customers' events only) and the writers'
 article-quality page (every event, every published article).
 """
 

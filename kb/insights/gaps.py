@@ -24,19 +24,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import numpy as np
-
 from kb.insights import schema
 from kb.insights.events import CUSTOMER_SOURCES, EventStore, now
 from kb.insights.garbage import why_garbage
-from kb.models.embeddings import Embedder, as_queries
-from kb.search.fusion import profile_for
-from kb.search.lexical import Analyzer
+from kb.insights.grouping import group_queries
+from kb.models.embeddings import Embedder
 from kb.search.searcher import Searcher
 from kb.text import query_key, slugify
 
 REFORMULATION_WINDOW = timedelta(minutes=10)
-SIMILARITY = 0.5  # average-linkage cut; measured on tests/web/test_admin.py's mix
 ANSWERED_DAYS = 14  # how long a closed topic stays on the report as "answered since"
 
 
@@ -188,55 +184,6 @@ def _unanswered(row: dict[str, Any], reason: str) -> Unanswered:
     )
 
 
-def similarity_matrix(
-    texts: list[str], lang: str, embedder: Embedder, searcher: Searcher | None = None
-) -> np.ndarray:
-    """Pairwise similarity with search's own evidence and per-language weights."""
-    profile = profile_for(getattr(embedder, "name", ""))
-    fusion = profile.confidence_for(lang)
-    floor, ceiling = profile.paraphrase_range(lang)
-    vectors = embedder.encode(as_queries(embedder, texts))
-    cos = vectors @ vectors.T
-    dense = np.clip((cos - floor) / (ceiling - floor), 0, 1)
-    lex = searcher.index.lexical.get(lang) if searcher else None
-    analyzer = Analyzer(lang)
-    term_sets = []
-    for text in texts:
-        terms = analyzer.terms(text)
-        term_sets.append(lex.highlight_terms(terms) if lex else set(terms))
-    n = len(texts)
-    jaccard = np.zeros((n, n), dtype=np.float32)
-    for i in range(n):
-        for j in range(i, n):
-            a, b = term_sets[i], term_sets[j]
-            value = len(a & b) / len(a | b) if a and b else 0.0
-            jaccard[i, j] = jaccard[j, i] = value
-    return fusion.dense_weight * dense + fusion.lexical_weight * jaccard
-
-
-def cluster(texts: list[str], similarity: np.ndarray, threshold: float = SIMILARITY) -> list[int]:
-    """Average-linkage clusters: every member is, on average, similar to its group."""
-    if len(texts) == 1:
-        return [0]
-    distance = np.clip(1.0 - similarity, 0.0, None)
-    np.fill_diagonal(distance, 0.0)
-    # imported here: scipy.cluster costs ~0.4 s of every server start otherwise
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-
-    tree = linkage(squareform(distance, checks=False), method="average")
-    return [int(label) - 1 for label in fcluster(tree, t=1.0 - threshold, criterion="distance")]
-
-
-def group_queries(
-    texts: list[str], lang: str, embedder: Embedder, searcher: Searcher | None = None
-) -> list[int]:
-    """A group label per query: queries asking the same thing share one. The one place
-    that decides what "the same" means (vectors of the index's embedder plus the lexical
-    side's terms), so a better model changes the groups and nothing else."""
-    return cluster(texts, similarity_matrix(texts, lang, embedder, searcher))
-
-
 @dataclass
 class GapReport:
     """Open gap topics, the ones the index now answers, and what was no question."""
@@ -271,65 +218,85 @@ def gap_report(
     """Gap topics, largest first; closed ones and the garbage count beside them."""
     since = now() - timedelta(days=since_days)
     languages = searcher.index.languages if searcher else ("hr", "en")
-    items, garbage = [], Counter[str]()
+    by_lang: dict[str, list[Unanswered]] = defaultdict(list)
+    garbage = Counter[str]()
     for item in unanswered_searches(store, since, lang):
         reason = why_garbage(item.query, languages)
         if reason:
             garbage[reason] += 1
         else:
-            items.append(item)
+            by_lang[item.lang].append(item)
     days = [(since + timedelta(days=d)).date() for d in range(since_days + 1)]
     report = GapReport([], garbage=dict(garbage))
-    by_lang: dict[str, list[Unanswered]] = defaultdict(list)
-    for item in items:
-        by_lang[item.lang].append(item)
+    recent = now().date() - timedelta(days=answered_days)
     for item_lang, group in by_lang.items():
-        phrasings: dict[str, list[Unanswered]] = defaultdict(list)
-        for item in group:
-            phrasings[query_key(item.query)].append(item)
-        keys = sorted(phrasings, key=lambda k: (-len(phrasings[k]), k))
-        originals = [Counter(i.query for i in phrasings[k]).most_common(1)[0][0] for k in keys]
-        labels = group_queries(originals, item_lang, embedder, searcher)
-        clusters: dict[int, list[int]] = defaultdict(list)
-        for idx, label in enumerate(labels):
-            clusters[label].append(idx)
-        for members in clusters.values():
-            events = [e for m in members for e in phrasings[keys[m]]]
-            if len(events) < min_searches:
-                continue
-            members.sort(key=lambda m: -len(phrasings[keys[m]]))
-            representative = originals[members[0]]
-            per_day = Counter(e.ts.date() for e in events)
-            topic = GapTopic(
-                lang=item_lang,
-                representative=representative,
-                searches=len(events),
-                sessions=len({e.session_id for e in events}),
-                examples=[originals[m] for m in members[:10]],
-                reasons=dict(Counter(e.reason for e in events)),
-                trend=[per_day.get(d, 0) for d in days],
-                suggested_title=_title(representative),
-                sources=dict(Counter(e.source for e in events)),
-                phrasings=[originals[m] for m in members],
-                shown={e.shown for e in events if e.shown},
-                last_seen=max(e.ts for e in events),
-            )
-            if searcher is not None and item_lang in searcher.index.languages:
-                hits = searcher.search(representative, lang=item_lang, limit=1).hits
-                if hits:
-                    topic.nearest_slug, topic.nearest_title = hits[0].slug, hits[0].title
-                    topic.nearest_url = hits[0].url
-                    topic.nearest_score = hits[0].confidence_score
-                _close_if_answered(topic, searcher, {k: len(v) for k, v in phrasings.items()})
+        for topic in _topics(item_lang, group, days, embedder, searcher, min_searches):
             if topic.answered_since is None:
                 report.topics.append(topic)
-            elif date.fromisoformat(topic.answered_since) >= now().date() - timedelta(
-                days=answered_days
-            ):
+            elif date.fromisoformat(topic.answered_since) >= recent:
                 report.answered.append(topic)
     report.topics.sort(key=lambda t: (-t.searches, -t.sessions, t.representative))
     report.answered.sort(key=lambda t: (t.answered_since or "", t.searches), reverse=True)
     return report
+
+
+def _topics(
+    lang: str,
+    group: list[Unanswered],
+    days: list[date],
+    embedder: Embedder,
+    searcher: Searcher | None,
+    min_searches: int,
+) -> list[GapTopic]:
+    """One language's unanswered searches as topics: same wording first, then meaning."""
+    phrasings: dict[str, list[Unanswered]] = defaultdict(list)
+    for item in group:
+        phrasings[query_key(item.query)].append(item)
+    keys = sorted(phrasings, key=lambda k: (-len(phrasings[k]), k))
+    originals = [Counter(i.query for i in phrasings[k]).most_common(1)[0][0] for k in keys]
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for idx, label in enumerate(group_queries(originals, lang, embedder, searcher)):
+        clusters[label].append(idx)
+    topics = []
+    for members in clusters.values():
+        events = [e for m in members for e in phrasings[keys[m]]]
+        if len(events) < min_searches:
+            continue
+        members.sort(key=lambda m: -len(phrasings[keys[m]]))
+        topic = _topic(lang, [originals[m] for m in members], events, days)
+        if searcher is not None and lang in searcher.index.languages:
+            _nearest(topic, searcher)
+            _close_if_answered(topic, searcher, {k: len(v) for k, v in phrasings.items()})
+        topics.append(topic)
+    return topics
+
+
+def _topic(lang: str, phrasings: list[str], events: list[Unanswered], days: list[date]) -> GapTopic:
+    """A topic described for writers; ``phrasings`` most searched first."""
+    per_day = Counter(e.ts.date() for e in events)
+    return GapTopic(
+        lang=lang,
+        representative=phrasings[0],
+        searches=len(events),
+        sessions=len({e.session_id for e in events}),
+        examples=phrasings[:10],
+        reasons=dict(Counter(e.reason for e in events)),
+        trend=[per_day.get(d, 0) for d in days],
+        suggested_title=_title(phrasings[0]),
+        sources=dict(Counter(e.source for e in events)),
+        phrasings=phrasings,
+        shown={e.shown for e in events if e.shown},
+        last_seen=max(e.ts for e in events),
+    )
+
+
+def _nearest(topic: GapTopic, searcher: Searcher) -> None:
+    """The closest existing article: often the one to extend rather than a new one."""
+    hits = searcher.search(topic.representative, lang=topic.lang, limit=1).hits
+    if hits:
+        topic.nearest_slug, topic.nearest_title = hits[0].slug, hits[0].title
+        topic.nearest_url = hits[0].url
+        topic.nearest_score = hits[0].confidence_score
 
 
 def _close_if_answered(topic: GapTopic, searcher: Searcher, volume: dict[str, int]) -> None:

@@ -294,14 +294,12 @@ def _tokenizer_json(packed: PackedModel, charsmap: bytes) -> str:
     return tokenizer.to_str()
 
 
-def _write_folder(packed: PackedModel, target: Path) -> None:
-    from safetensors.numpy import save_file
-
-    h = packed.hidden
-    config = {
+def _xlmr_config(packed: PackedModel) -> dict[str, object]:
+    """The Hugging Face config of an XLM-R encoder with the packed model's shape."""
+    return {
         "architectures": ["XLMRobertaModel"],
         "model_type": "xlm-roberta",
-        "hidden_size": h,
+        "hidden_size": packed.hidden,
         "num_hidden_layers": packed.layers,
         "num_attention_heads": packed.heads,
         "intermediate_size": packed.intermediate,
@@ -318,9 +316,14 @@ def _write_folder(packed: PackedModel, target: Path) -> None:
         "initializer_range": 0.02,
         "position_embedding_type": "absolute",
     }
+
+
+def _write_folder(packed: PackedModel, target: Path) -> None:
+    from safetensors.numpy import save_file
+
     window = 512
     files = {
-        "config.json": config,
+        "config.json": _xlmr_config(packed),
         "modules.json": [
             {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
             for i, (path, kind) in enumerate(
@@ -341,7 +344,7 @@ def _write_folder(packed: PackedModel, target: Path) -> None:
         },
         "special_tokens_map.json": SPECIAL_TOKENS,
         "1_Pooling/config.json": {
-            "word_embedding_dimension": h,
+            "word_embedding_dimension": packed.hidden,
             "pooling_mode_mean_tokens": True,
             "pooling_mode_cls_token": False,
             "pooling_mode_max_tokens": False,

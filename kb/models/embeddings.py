@@ -48,6 +48,17 @@ class Embedder(Protocol):
 MINILM_ALIASES = ("all-MiniLM-L6-v2", "bundled:all-MiniLM-L6-v2", "minilm")
 
 
+# cosine of two articles' texts from which they say the same thing (`kb check`): distinct
+# demo articles on one topic reach 0.956 with e5 ("registration" and "forgotten
+# password"), so MiniLM's 0.92 would call them duplicates there
+NEAR_DUPLICATE = {"all-MiniLM-L6-v2": 0.92, "multilingual-e5-small": 0.97}
+
+
+def near_duplicate_for(model_name: str) -> float:
+    """The model's near-duplicate cosine; an unknown local model gets e5's."""
+    return NEAR_DUPLICATE.get(model_name, NEAR_DUPLICATE["multilingual-e5-small"])
+
+
 def model_path(model: str, cache_dir: Path = DEFAULT_CACHE_DIR) -> Path:
     """The folder a ``KB_MODEL`` value points to (the bundled e5 is unpacked on first use)."""
     if model in ("", *e5_model.ALIASES):

@@ -186,7 +186,10 @@ class _Tokens:
         # trailing whitespace carries no meaning, and the two tokenizers differ only there
         texts = [t.rstrip() for t in texts]
         if self._spm is not None:
-            return [[self._bos, *ids, self._eos] for ids in self._spm.encode(texts)]
+            # one thread: its pool costs more than it saves on a query or a batch of
+            # sections (0.55 ms vs 0.10 ms for 64 sections; ~3 ms a query on a busy host)
+            pieces = self._spm.encode(texts, num_threads=1)
+            return [[self._bos, *ids, self._eos] for ids in pieces]
         return [e.ids for e in self._hf.encode_batch(texts, add_special_tokens=True)]
 
 

@@ -27,10 +27,10 @@ import os
 import secrets
 import shutil
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from kb.errors import ConfigError, IndexMismatchError
+from kb.errors import IndexMismatchError
 from kb.search.index import named_version, publish
+from kb.settings import location_path
 
 log = logging.getLogger("kb.search.distribution")
 LISTING = "published.json"
@@ -38,17 +38,6 @@ LISTING = "published.json"
 
 def location(url: str) -> Location:
     return Location(location_path(url))
-
-
-def location_path(url: str) -> Path:
-    """The directory a ``file://`` URL names (what settings check at start-up)."""
-    parsed = urlparse(url)
-    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost") or not parsed.path:
-        raise ConfigError(
-            f"index location {url!r}: only file:///absolute/path (a directory on shared "
-            "storage) is supported"
-        )
-    return Path(unquote(parsed.path))
 
 
 def _digest(path: Path) -> str:

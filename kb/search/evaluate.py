@@ -359,3 +359,31 @@ def decision_table(rows: list[Decision]) -> str:
             ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def report(
+    searcher: Searcher,
+    labelled: list[LabelledQuery],
+    title: str,
+    split: str,
+    *,
+    strict: bool = False,
+    show_failures: bool = False,
+    unanswerable: dict[str, list[tuple[str | None, str]]] | None = None,
+) -> str:
+    """`kb eval`'s output: per language, every mode side by side, then the decision."""
+    baseline = ArticleBM25(searcher.index)
+    langs = sorted({q.lang or "" for q in labelled})
+    out = []
+    for lg in langs if len(langs) > 1 else [None]:
+        subset = [q for q in labelled if lg is None or q.lang == lg]
+        results = [evaluate(searcher, subset, m, strict, baseline) for m in MODES]
+        heading = f"{title} [{split}{', ' + lg if lg else ''}] ({len(subset)} queries)"
+        out.append(table(results, heading) + "\n")
+        if show_failures:
+            out += [
+                f"  MISS {t!r}: got {got}, want {want}" for t, got, want in results[-1].failures
+            ]
+    if unanswerable:
+        out.append(decision_table(decisions(searcher, labelled, unanswerable)) + "\n")
+    return "\n".join(out)

@@ -183,6 +183,7 @@ class LiveIndex:
             threshold_override=self.settings.answer_threshold,
             max_query_chars=self.settings.max_query_chars,
             shared=shared_cache(self.settings, index),
+            typo_tolerance=self.settings.typo_tolerance,
         )
         serving = Serving(index, searcher, Catalogue(index), Typeahead(index.articles.values()))
         if why_not_current:

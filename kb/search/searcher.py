@@ -13,6 +13,7 @@ import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from threading import Lock
 from typing import Any
 
@@ -20,13 +21,14 @@ import numpy as np
 
 from kb import language
 from kb.errors import QueryError, empty_query, too_long, unknown_language
-from kb.models.embeddings import Embedder, as_queries
+from kb.models.embeddings import Embedder, as_queries, embedder_for
 from kb.search.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
 from kb.search.index import SearchIndex
-from kb.search.lexical import Analyzer
+from kb.search.lexical import Analyzer, LexicalIndex
 from kb.search.shared_cache import SharedCache
 from kb.search.snippets import make_snippet
-from kb.search.typos import corrected
+from kb.search.typos import Typo, corrected
+from kb.settings import Settings
 from kb.text import clean_unicode, fold_diacritics
 
 CANDIDATES = 100  # sections per signal and language that reach the fusion
@@ -116,8 +118,12 @@ class Searcher:
         max_query_chars: int = 500,
         cache_size: int = 1024,
         shared: SharedCache | None = None,
+        typo_tolerance: bool = True,
     ) -> None:
         self.index = index
+        # off (KB_TYPO_TOLERANCE=false): query words are matched only as typed, and no
+        # "did you mean"; the operator's switch, and the "before" of every typo measurement
+        self.typo_tolerance = typo_tolerance
         self.shared = shared  # the fleet's cache of this version (KB_REDIS_URL), if any
         self.embedder = embedder
         self.threshold_override = threshold_override
@@ -207,7 +213,7 @@ class Searcher:
                 result = self._corrected(result, lang, limit, prefer)
             if self.shared is not None:
                 self.shared.put_result(
-                    (*key, self.threshold_override),
+                    (*key, *self._shared_key),
                     {**result.to_dict(), "threshold": result.threshold},
                 )
         with self._lock:
@@ -220,7 +226,7 @@ class Searcher:
         """A result another worker or server computed for this version, if any."""
         if self.shared is None:
             return None
-        data = self.shared.result((*key, self.threshold_override))
+        data = self.shared.result((*key, *self._shared_key))
         if data is None:
             return None
         return SearchResult(
@@ -233,13 +239,27 @@ class Searcher:
             corrected_query=data.get("corrected_query"),
         )
 
+    @property
+    def _shared_key(self) -> tuple[Any, ...]:
+        """What besides the request decides a result: servers sharing a cache but set up
+        differently must not hand each other their answers."""
+        exact = () if self.typo_tolerance else ("exact",)
+        return (self.threshold_override, *exact)
+
+    def typos(self, lex: LexicalIndex | None, query: str) -> list[Typo]:
+        """The query's unknown words and what they may stand for in ``lex``'s language;
+        none when typo tolerance is off."""
+        if lex is None or not self.typo_tolerance:
+            return []
+        return lex.typos(query)
+
     def correction(self, query: str, langs: tuple[str, ...]) -> str | None:
         """The query with each word no article uses replaced by its likeliest word in
         one of ``langs`` (the language that corrects the most words)."""
         best: tuple[int, str] | None = None
         for lg in langs:
             lex = self.index.lexical.get(lg)
-            found = lex.typos(query) if lex else []
+            found = self.typos(lex, query)
             fixed = corrected(query, found)
             if fixed and (best is None or len(found) > best[0]):
                 best = (len(found), fixed)
@@ -282,7 +302,7 @@ class Searcher:
             terms = lex.analyzer.terms(query) if lex else []
             if lex is None or not terms:
                 continue
-            bm25, coverage = lex.score(terms, lex.typos(query))
+            bm25, coverage = lex.score(terms, self.typos(lex, query))
             top = float(bm25.max()) if len(bm25) else 0.0
             if top <= 0:
                 continue
@@ -347,7 +367,7 @@ class Searcher:
         ranked = sorted(pool, key=lambda s: (-rank_score(s), s.key))[:limit]
         query_terms = {
             lg: lex.highlight_terms(lex.analyzer.terms(query))
-            | {term for typo in lex.typos(query) for term, _ in typo.terms}
+            | {term for typo in self.typos(lex, query) for term, _ in typo.terms}
             for lg, lex in self.index.lexical.items()
             if lg in langs
         }
@@ -457,3 +477,16 @@ class Searcher:
             lexical=round(lexical, 4),
             confidence_score=round(sure, 4),
         )
+
+
+def open_searcher(settings: Settings, index_dir: Path | None = None) -> Searcher:
+    """A searcher over the published index in ``index_dir`` (default: the configured one)
+    with the configured model, threshold and query limit: how every command opens one."""
+    embedder = embedder_for(settings)
+    return Searcher(
+        SearchIndex.load(index_dir or settings.index_dir, embedder.fingerprint),
+        embedder,
+        threshold_override=settings.answer_threshold,
+        max_query_chars=settings.max_query_chars,
+        typo_tolerance=settings.typo_tolerance,
+    )

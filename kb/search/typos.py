@@ -13,15 +13,26 @@ unanswerable question into a confidently wrong answer. So a word the language co
 uses (wordfreq's list of words seen at least once per million, diacritics folded like
 the index's) is left alone: it says the question is about something else.
 
+Nor is every word one edit away a likely slip. People drop a letter, swap two, double
+one, hit the key next to the right one or spell a sound by ear (a vowel for a vowel,
+c for k); "shopu" -> "stopu" (h for t),
+"putno" -> "puno" (an extra t) or "excelu" -> "excel" are other words, not slips, and
+correcting them answered off-topic questions on the real help centers. So an edit counts
+once when it is such a slip (keys by QWERTZ for Croatian, QWERTY otherwise) and twice
+otherwise: such a word is then only a candidate where two edits are allowed. One
+more kind counts once: a Croatian case ending on a word the articles use bare, as
+customers decline product names ("officea", "excelu") that the articles leave in English.
+
 The vocabulary is built by the indexer and saved beside the lexical index; the candidate
-search is rapidfuzz's (optimal string alignment: a swapped pair of letters is one edit).
+search is rapidfuzz's (optimal string alignment: a swapped pair of letters is one edit),
+and only its few finds are then weighed as slips.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -52,6 +63,82 @@ def common_words(lang: str) -> frozenset[str]:
         return frozenset()
     words = wordfreq.get_frequency_dict(code, wordlist="small")
     return frozenset(fold_word(w, lang) for w in words)
+
+
+# the keyboards the help center's visitors type on, row by row (each row sits half a key
+# to the right of the one above); Croatian keyboards are QWERTZ
+_ROWS = {
+    "hr": ("qwertzuiop", "asdfghjkl", "yxcvbnm"),
+    "en": ("qwertyuiop", "asdfghjkl", "zxcvbnm"),
+}
+
+
+@lru_cache(maxsize=8)
+def neighbours(lang: str) -> dict[str, frozenset[str]]:
+    """Keys next to each key: left and right, and the two above and below it."""
+    rows = _ROWS.get(lang, _ROWS["en"])
+    near: dict[str, set[str]] = defaultdict(set)
+    for r, row in enumerate(rows):
+        for i, key in enumerate(row):
+            around = [
+                (r, i - 1),
+                (r, i + 1),
+                (r - 1, i),
+                (r - 1, i + 1),
+                (r + 1, i - 1),
+                (r + 1, i),
+            ]
+            near[key].update(
+                rows[rr][j] for rr, j in around if 0 <= rr < len(rows) and 0 <= j < len(rows[rr])
+            )
+    return {key: frozenset(keys) for key, keys in near.items()}
+
+
+# letters people confuse when they spell by ear, not by finger: any vowel for another
+# ("calender", "seperate"), and consonants that sound alike ("subskription")
+_VOWELS = frozenset("aeiouy")
+_SOUND_ALIKE = frozenset({("c", "k"), ("k", "c"), ("c", "s"), ("s", "c"), ("s", "z"), ("z", "s")})
+# case endings Croatian puts on a foreign name: "u Excelu", "instalacija Officea"
+_CASE_ENDINGS = {lang: ("a", "u", "e", "i", "om", "em") for lang in ("hr", "sr", "bs")}
+
+
+def slips(typed: str, word: str, lang: str) -> int:
+    """Edits from ``word`` to ``typed`` as people make them: a dropped letter, two swapped
+    letters, a doubled letter, a neighbouring key (hit instead, or as well), a vowel for a
+    vowel or a sound-alike consonant count 1; any other letter in place of or beside the
+    right ones counts 2 (folded words). A Croatian case ending on the bare word counts 1."""
+    if typed.startswith(word) and typed[len(word) :] in _CASE_ENDINGS.get(lang, ()):
+        return 1
+    near = neighbours(lang)
+
+    def extra(k: int) -> int:  # typed[k] is one letter too many
+        c = typed[k]
+        beside = {typed[k - 1]} if k > 0 else set()
+        if k + 1 < len(typed):
+            beside.add(typed[k + 1])
+        return 1 if c in beside or beside & near.get(c, frozenset()) else 2
+
+    n, m = len(typed), len(word)
+    d = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        d[i][0] = d[i - 1][0] + extra(i - 1)
+    for j in range(1, m + 1):
+        d[0][j] = j
+    for i in range(1, n + 1):
+        a = typed[i - 1]
+        for j in range(1, m + 1):
+            b = word[j - 1]
+            if a == b:
+                instead = 0
+            elif b in near.get(a, frozenset()) or {a, b} <= _VOWELS or (a, b) in _SOUND_ALIKE:
+                instead = 1
+            else:
+                instead = 2
+            best = min(d[i - 1][j - 1] + instead, d[i][j - 1] + 1, d[i - 1][j] + extra(i - 1))
+            if i > 1 and j > 1 and a == word[j - 2] and typed[i - 2] == b:
+                best = min(best, d[i - 2][j - 2] + 1)
+            d[i][j] = best
+    return d[n][m]
 
 
 def max_edits(word: str) -> int:
@@ -138,10 +225,13 @@ class Vocabulary:
         found = process.extract(
             word, self._words, scorer=OSA.distance, score_cutoff=limit, limit=50
         )
-        ranked = sorted(found, key=lambda m: (m[1], -self.frequency[m[0]], m[0]))
+        weighed = [(w, slips(word, w, self.lang)) for w, _, _ in found]
+        ranked = sorted(
+            ((w, d) for w, d in weighed if d <= limit),
+            key=lambda m: (m[1], -self.frequency[m[0]], m[0]),
+        )
         return [
-            Candidate(w, self.shown.get(w, w), int(d), self.frequency[w])
-            for w, d, _ in ranked[:CANDIDATES]
+            Candidate(w, self.shown.get(w, w), d, self.frequency[w]) for w, d in ranked[:CANDIDATES]
         ]
 
 

@@ -67,6 +67,7 @@ def _env(args: argparse.Namespace, index: Path, **extra: str) -> dict[str, str]:
         # per-client budgets would turn the measurement into 429s
         KB_RATE_LIMIT_SEARCH="0",
         KB_RATE_LIMIT_FEEDBACK="0",
+        KB_RATE_LIMIT_TYPEAHEAD="0",
     )
     env.update(extra)
     return env

@@ -63,40 +63,6 @@ def test_bad_settings_and_folders_get_one_line_errors(
     assert "Traceback" not in bad.output + missing.output
 
 
-def test_serve_rebuilds_an_index_made_by_an_older_chunker_or_another_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """After an upgrade that changes chunking or the default model, `make serve` rebuilds
-    instead of starting a server that refuses its own index."""
-    import kb.cli
-    from indexer.build import source_fingerprint
-    from kb.content.chunks import CHUNKING_VERSION
-    from kb.models.embeddings import embedder_for
-    from kb.search.index import INDEX_FORMAT
-
-    articles = tmp_path / "articles"
-    (articles / "en").mkdir(parents=True)
-    version = tmp_path / "index" / "versions" / "v1"
-    version.mkdir(parents=True)
-    (tmp_path / "index" / "CURRENT").write_text("v1")
-    settings = Settings(articles_dir=articles, index_dir=tmp_path / "index")
-    builds: list[Settings] = []
-    monkeypatch.setattr(kb.cli, "run_index", lambda s, quiet, echo: builds.append(s))
-    manifest = {"format": INDEX_FORMAT, "source_fingerprint": source_fingerprint(articles)}
-    ours = {"fingerprint": embedder_for(settings).fingerprint}
-    for chunking, model, rebuilt in [
-        (CHUNKING_VERSION, ours, 0),
-        (CHUNKING_VERSION - 1, ours, 1),
-        (CHUNKING_VERSION, {"fingerprint": "an-older-default-model"}, 1),
-    ]:
-        (version / "manifest.json").write_text(
-            json.dumps({**manifest, "chunking_version": chunking, "model": model})
-        )
-        builds.clear()
-        kb.cli.ensure_index(settings, echo=lambda _: None)
-        assert len(builds) == rebuilt, chunking
-
-
 def test_index_publish_to_puts_the_new_version_at_the_shared_location(
     tmp_path: Path, kb_env: Settings
 ) -> None:

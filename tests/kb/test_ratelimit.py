@@ -39,6 +39,8 @@ def test_a_bad_rate_is_refused_at_start_up_with_the_setting_named() -> None:
         Settings(rate_limit_search="lots")
     with pytest.raises(ValidationError, match="rate_limit_feedback"):
         Settings(rate_limit_feedback="10/fortnight")
+    with pytest.raises(ValidationError, match="rate_limit_typeahead"):
+        Settings(rate_limit_typeahead="fast")
 
 
 def test_production_defaults_limit_search_and_feedback() -> None:
@@ -46,6 +48,17 @@ def test_production_defaults_limit_search_and_feedback() -> None:
     feedback = parse_rate(Settings.model_fields["rate_limit_feedback"].default)
     assert search is not None and search.amount >= 60  # a person never searches this fast
     assert feedback is not None and feedback.amount <= search.amount
+
+
+def test_production_default_for_typeahead_outlasts_steady_typing() -> None:
+    """The search box asks after each pause of 150 ms (web/static/typeahead.js): at most
+    400 requests a minute from someone typing without stopping; the budget is above that
+    and above the searches'."""
+    typeahead = parse_rate(Settings.model_fields["rate_limit_typeahead"].default)
+    search = parse_rate(Settings.model_fields["rate_limit_search"].default)
+    assert typeahead is not None and search is not None
+    assert typeahead.amount / typeahead.get_expiry() >= 400 / 60
+    assert typeahead.amount > search.amount
 
 
 def test_each_client_has_a_budget_and_is_told_how_long_to_wait() -> None:

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from indexer.build import build_index
+from indexer.runner import watch_articles
 from kb.cli import app as cli
-from kb.cli import watch_articles
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import current_version
 from kb.settings import Settings

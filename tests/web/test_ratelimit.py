@@ -1,4 +1,5 @@
-"""A client that floods search or feedback gets 429 with Retry-After; others are unaffected."""
+"""A client that floods search, feedback or type-ahead gets 429 with Retry-After; others
+are unaffected."""
 
 from __future__ import annotations
 
@@ -81,6 +82,55 @@ def test_feedback_has_its_own_smaller_budget(limited: TestClient) -> None:
     assert int(votes[2].headers["retry-after"]) > 60  # an hour's budget: wait for the window
     limited.app.state.kb.events.flush()
     assert limited.app.state.kb.events.counts()["votes"] == 2
+
+
+@pytest.fixture
+def typing(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+) -> Iterator[TestClient]:
+    settings = demo_settings.replace(
+        database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
+        rate_limit_search="2/minute",
+        rate_limit_typeahead="5/minute",
+    )
+    with TestClient(create_app(settings, embedder)) as client:
+        yield client
+
+
+def test_typeahead_has_its_own_budget_apart_from_searches(typing: TestClient) -> None:
+    """Every pause in typing asks for suggestions: they must not use up the searches, and
+    a client that has used up its searches can still be helped while typing."""
+    searches = [typing.get("/api/search", params={"q": "dostava"}).status_code for _ in range(3)]
+    assert searches == [200, 200, 429]
+    keystrokes = [
+        typing.get("/api/typeahead", params={"q": q, "lang": "en"})
+        for q in ("re", "ret", "retu", "retur", "return", "returns")
+    ]
+    assert [r.status_code for r in keystrokes] == [200, 200, 200, 200, 200, 429]
+    assert keystrokes[4].json()["suggestions"], "within the budget: real suggestions"
+    over = keystrokes[5]
+    assert over.headers["content-type"].startswith("application/json")
+    assert over.json()["detail"].startswith("too many requests")
+    assert 1 <= int(over.headers["retry-after"]) <= 60
+    assert "content-security-policy" in over.headers
+
+
+def test_typeahead_beyond_its_budget_leaves_searching_to_the_search_budget(
+    typing: TestClient,
+) -> None:
+    for _ in range(5):
+        assert typing.get("/api/typeahead", params={"q": "dost"}).status_code == 200
+    assert typing.get("/api/typeahead", params={"q": "dosta"}).status_code == 429
+    assert typing.get("/search", params={"q": "dostava"}).status_code == 200
+    assert typing.get("/api/search", params={"q": "dostava"}).status_code == 200
+
+
+def test_typeahead_429_is_in_the_openapi_schema(typing: TestClient) -> None:
+    schema = typing.get("/openapi.json").json()
+    assert "429" in schema["paths"]["/api/typeahead"]["get"]["responses"]
 
 
 def test_limits_are_off_when_unset(client: TestClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.insights import gaps
+from kb.insights import grouping
 from kb.models.embeddings import SentenceTransformerEmbedder
 
 # each inner list: one missing topic, asked the ways customers ask it
@@ -31,7 +31,7 @@ def test_one_topic_asked_two_ways_is_one_gap_and_two_topics_are_two(
 ) -> None:
     texts = [q for topic in TOPICS[lang] for q in topic]
     truth = [n for n, topic in enumerate(TOPICS[lang]) for _ in topic]
-    labels = gaps.cluster(texts, gaps.similarity_matrix(texts, lang, embedder))
+    labels = grouping.cluster(texts, grouping.similarity_matrix(texts, lang, embedder))
     found: dict[int, set[int]] = {}
     for label, topic in zip(labels, truth, strict=True):
         found.setdefault(label, set()).add(topic)

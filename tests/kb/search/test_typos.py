@@ -15,7 +15,7 @@ from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import SearchIndex
 from kb.search.lexical import Analyzer, LexicalIndex
 from kb.search.searcher import Searcher
-from kb.search.typos import Vocabulary, corrected, max_edits
+from kb.search.typos import Vocabulary, corrected, max_edits, slips
 from kb.settings import Settings
 
 
@@ -47,9 +47,32 @@ def test_known_short_numeric_and_code_words_are_never_corrected() -> None:
 def test_two_edits_only_for_long_words() -> None:
     vocabulary = Vocabulary.build("en", ["subscription", "invoice"])
     assert vocabulary.candidates("subscriptoin")[0].word == "subscription"  # swap: one edit
-    assert vocabulary.candidates("subskripcion")[0].word == "subscription"  # two edits
+    assert vocabulary.candidates("subsriptoin")[0].word == "subscription"  # two edits
     assert vocabulary.candidates("invocie")[0].word == "invoice"
     assert vocabulary.candidates("invoyse") == []  # two edits in a 7-letter word
+
+
+def test_a_slip_is_a_typo_another_word_one_edit_away_is_not() -> None:
+    """A dropped, swapped or doubled letter, a neighbouring key or a vowel spelt by ear is
+    a slip; another consonant in or beside the word makes another word ("shopu" is not
+    "stopu", "putno" not "puno"): correcting those answered off-topic questions."""
+    hr = Vocabulary.build("hr", ["stopu poreza", "puno toga", "farmu", "prijaviti se"])
+    assert hr.candidates("shopu") == [] and hr.candidates("putno") == []
+    assert hr.candidates("sarmu") == []
+    assert hr.candidates("prjaviti")[0].word == "prijaviti"  # dropped letter
+    en = Vocabulary.build("en", ["damaged", "broken", "accept", "calendar"])
+    assert en.candidates("damsged")[0].word == "damaged"  # s is next to a
+    assert en.candidates("brpken")[0].word == "broken"  # p is next to o
+    assert en.candidates("acceppt")[0].word == "accept"  # doubled
+    assert en.candidates("calender")[0].word == "calendar"  # a vowel for a vowel
+    assert [slips(t, w, "en") for t, w in [("temas", "teams"), ("brqken", "broken")]] == [1, 2]
+
+
+def test_a_croatian_case_ending_on_an_english_name_is_the_name() -> None:
+    """Customers decline the product names the articles leave in English."""
+    vocabulary = Vocabulary.build("hr", ["Microsoft Excel", "Office aplikacije"])
+    assert vocabulary.candidates("excelu")[0].word == "excel"
+    assert vocabulary.candidates("officea")[0].word == "office"
 
 
 def test_croatian_is_compared_without_diacritics_and_shown_with_them() -> None:
@@ -123,6 +146,27 @@ def test_a_misspelt_off_topic_question_is_still_not_answered(
     searcher: Searcher, lang: str, query: str
 ) -> None:
     assert not searcher.search(query, prefer=lang).answered
+
+
+def test_with_typo_tolerance_off_words_count_only_as_typed(
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    embedder: SentenceTransformerEmbedder,
+    searcher: Searcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """KB_TYPO_TOLERANCE=false: the operator's switch, and the "before" of the
+    misspelt-set measurements in docs/search-quality.md."""
+    monkeypatch.setenv("KB_TYPO_TOLERANCE", "false")
+    settings = Settings()
+    assert settings.typo_tolerance is False
+    index = SearchIndex.load(demo_settings.index_dir, embedder.fingerprint)
+    exact = Searcher(index, embedder, typo_tolerance=settings.typo_tolerance)
+    assert exact.typos(index.lexical["en"], "pasword") == []
+    assert exact.search("pasword", prefer="en", mode="lexical").hits == []
+    tolerant = searcher.search("pasword", prefer="en", mode="lexical")
+    assert tolerant.hits[0].slug == "forgotten-password"
+    assert exact.search("my parcle is damagd", prefer="en").corrected_query is None
 
 
 def test_a_real_word_the_help_center_does_not_use_is_not_a_typo() -> None:
