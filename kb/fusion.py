@@ -16,6 +16,7 @@ the labelled sets and recorded in the index manifest by ``kb calibrate``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 RRF_K = 60  # plain reciprocal-rank fusion (Cormack et al.), the baseline hybrid must beat
@@ -34,6 +35,8 @@ class Confidence:
     lexical_weight: float
     dense_floor: float  # cosine of unrelated text in this language
     dense_ceiling: float  # cosine of a clearly matching section
+    # when given, the confidence is its probability instead of the weighted sum
+    model: AnswerModel | None = None
 
     def dense_signal(self, cosine: float) -> float:
         """Cosine rescaled so unrelated text is 0 and a clear match is 1."""
@@ -45,6 +48,43 @@ class Confidence:
         heading bonus needs a query word in the section: a heading alone is no answer."""
         bonus = HEADING_BONUS * heading_match if lexical > 0 else 0.0
         return min(1.0, self.dense_weight * dense + self.lexical_weight * lexical + bonus)
+
+    def judge(self, evidence: Evidence) -> float:
+        """The confidence compared with the answer threshold: the answer model's
+        probability, or the weighted sum for a profile without one."""
+        if self.model is not None:
+            return self.model.probability(evidence)
+        dense = self.dense_signal(evidence.cosine)
+        return self.score(dense, evidence.lexical, evidence.heading)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one hit has for it, as the answer model reads it."""
+
+    cosine: float  # query vs the article's nearest section
+    lexical: float  # from lexical_confidence, of its best BM25 section
+    heading: float  # share of that section's heading words the query used (0 if no word matches)
+    unknown: float  # share of the query's IDF mass in words no article of the language uses
+    margin: float  # cosine lead over the nearest other article (negative when behind it)
+
+
+FEATURES = ("cosine", "lexical", "heading", "unknown", "margin")
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """Logistic model over :data:`FEATURES`: the probability that a hit answers the
+    question, fitted on the development halves of the labelled sets of one language."""
+
+    bias: float
+    weights: tuple[float, ...]  # one per FEATURES entry
+
+    def probability(self, evidence: Evidence) -> float:
+        z = self.bias + sum(
+            w * getattr(evidence, f) for f, w in zip(FEATURES, self.weights, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 def label(confidence: float, threshold: float) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from kb import language
 from kb.embeddings import Embedder, as_queries
 from kb.errors import QueryError, empty_query, too_long, unknown_language
-from kb.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
+from kb.fusion import Evidence, ModelProfile, label, lexical_confidence, profile_for, rrf
 from kb.index import SearchIndex
 from kb.lexical import Analyzer
 from kb.shared_cache import SharedCache
@@ -351,7 +351,27 @@ class Searcher:
             for lg, lex in self.index.lexical.items()
             if lg in langs
         }
-        hits = [self._hit(sig, rank_score(sig), mode, query_terms, foreign) for sig in ranked]
+        unknown = {lg: self._unknown_share(query, lg) for lg in langs}
+        top_two = sorted(cosines, reverse=True)[:2]
+
+        def rival(sig: ArticleSignals) -> float:
+            """The nearest other article's cosine (its own, for a lone candidate)."""
+            if len(top_two) < 2:
+                return sig.cosine
+            return top_two[1] if sig.cosine >= top_two[0] else top_two[0]
+
+        hits = [
+            self._hit(
+                sig,
+                rank_score(sig),
+                mode,
+                query_terms,
+                foreign,
+                unknown.get(sig.key[0], 0.0),
+                rival(sig),
+            )
+            for sig in ranked
+        ]
         top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
         threshold = self._threshold(foreign or top_lang)
         answered = bool(hits) and hits[0].confidence_score >= threshold
@@ -402,6 +422,12 @@ class Searcher:
         results = [self._search(query, lg, limit, None, mode, foreign=asked) for lg in langs]
         return max(results, key=lambda r: r.hits[0].confidence_score if r.hits else 0.0)
 
+    def _unknown_share(self, query: str, lang: str) -> float:
+        lex = self.index.lexical.get(lang)
+        if lex is None:
+            return 1.0
+        return lex.unknown_share(lex.analyzer.terms(query), lex.typos(query))
+
     def _heading_match(self, cid: int, terms: set[str]) -> float:
         """Share of the chunk's own heading words that the query (or a synonym) used."""
         if not terms:
@@ -416,7 +442,11 @@ class Searcher:
         mode: str,
         terms: dict[str, set[str]],
         foreign: str | None = None,
+        unknown: float = 0.0,
+        rival: float | None = None,
     ) -> Hit:
+        """``unknown``: share of the query's IDF mass its language's articles never use;
+        ``rival``: the cosine of the nearest other candidate article."""
         lang, slug = sig.key
         confidence = self.profile.confidence_for(foreign or lang)
         dense = confidence.dense_signal(sig.cosine)
@@ -434,7 +464,14 @@ class Searcher:
         elif mode == "lexical":
             sure = lexical
         else:
-            sure = confidence.score(dense, lexical, heading)
+            evidence = Evidence(
+                cosine=sig.cosine,
+                lexical=lexical,
+                heading=heading if lexical > 0 else 0.0,
+                unknown=unknown,
+                margin=sig.cosine - (sig.cosine if rival is None else rival),
+            )
+            sure = confidence.judge(evidence)
         threshold = self._threshold(foreign or lang)
         chunk = self.index.chunks[cid]
         article = self.index.articles[(lang, slug)]
