@@ -268,16 +268,17 @@ def build_index(
     related = _related(published, chunks, vectors)
     entries = [_entry(a, related.get((a.lang, a.slug), []), site) for a in published]
     draft_entries = [_entry(a, [], site) for a in loaded.articles if a.draft]
-    thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
+    profile = profile_for(embedder.name)
+    thresholds: dict[str, float] = dict(profile.thresholds)
     previous = read_manifest(index_dir)
     calibration = None
     if (
         previous
-        and previous.get("calibration")
+        and profile.current_calibration(previous)
         and previous.get("model", {}).get("fingerprint")
         == getattr(embedder, "fingerprint", embedder.name)
     ):
-        # `kb calibrate` results survive rebuilds with the same model
+        # `kb calibrate` results survive rebuilds with the same model and confidence
         thresholds.update(previous.get("answer_thresholds", {}))
         calibration = previous["calibration"]
     now = datetime.now(UTC)

@@ -822,7 +822,9 @@ def calibrate(
             for path in offtopic or []
             for q_lang, text in load_unanswerable(path, half)
         ]
-        thresholds = dict(index.manifest.get("answer_thresholds", {}))
+        # languages not calibrated now keep today's defaults or a current calibration
+        profile = searcher.profile
+        thresholds = {**profile.thresholds, **profile.current_calibration(index.manifest)}
         report = {}
         for lg in sorted({q.lang or lang or "" for q in in_domain}):
             ins = [
@@ -858,6 +860,7 @@ def calibrate(
                     "offtopic": [str(p) for p in offtopic or []],
                     "split": split,
                     "keep": keep,
+                    "confidence": profile.confidence_version,
                     "languages": report,
                 },
             },

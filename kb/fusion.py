@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 RRF_K = 60  # plain reciprocal-rank fusion (Cormack et al.), the baseline hybrid must beat
 HEADING_BONUS = 0.1  # a section whose own heading says what was asked beats its neighbours
@@ -120,6 +121,17 @@ class ModelProfile:
     # per language, (floor, ceiling) of the cosine of two questions (gap topics); a
     # language not listed uses its question-to-article range from `confidence`
     paraphrase: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # bumped whenever the confidence changes scale: a threshold `kb calibrate` recorded
+    # for another version means nothing on this one, and is ignored
+    confidence_version: int = 1
+
+    def current_calibration(self, manifest: dict[str, Any]) -> dict[str, float]:
+        """The thresholds `kb calibrate` recorded in an index manifest, if measured on
+        this profile's confidence; an uncalibrated index uses the profile's own."""
+        calibration = manifest.get("calibration") or {}
+        if not calibration or calibration.get("confidence", 1) != self.confidence_version:
+            return {}
+        return {k: float(v) for k, v in (manifest.get("answer_thresholds") or {}).items()}
 
     def confidence_for(self, lang: str) -> Confidence:
         return self.confidence.get(lang, self.confidence["default"])

@@ -395,14 +395,19 @@ class Searcher:
         return result
 
     def _threshold(self, lang: str) -> float:
-        """The calibrated threshold recorded with the index, else the model's default."""
+        """The threshold `kb calibrate` recorded with the index, else the model's default
+        (the thresholds a build records are the defaults of its day: not used)."""
         if self.threshold_override is not None:
             return self.threshold_override
-        recorded = self.index.manifest.get("answer_thresholds") or {}
+        recorded = self._calibrated
         if lang in recorded:
-            return float(recorded[lang])
+            return recorded[lang]
         defaults = self.profile.thresholds
         return float(defaults.get(lang, recorded.get("default", defaults["default"])))
+
+    @cached_property
+    def _calibrated(self) -> dict[str, float]:
+        return self.profile.current_calibration(self.index.manifest)
 
     def _has_translation(self, hit: Hit, lang: str) -> bool:
         """Whether the article exists in ``lang`` too: then the visitor's own language was
