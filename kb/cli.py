@@ -731,6 +731,13 @@ def eval_command(
         typer.Option("--index", help="Evaluate this already-built index instead of building one."),
     ] = None,
     show_failures: Annotated[bool, typer.Option(help="List queries that missed.")] = False,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            help="Append each labelled question's top-hit evidence (JSON lines) "
+            "for `kb fit-confidence`."
+        ),
+    ] = None,
 ) -> None:
     """Measure search quality: hybrid beside its parts and baselines (lexical, whole-article
     BM25, dense, plain reciprocal-rank fusion), and how well the answered decision holds."""
@@ -786,6 +793,35 @@ def eval_command(
         if unanswerable:
             sets = {p.stem: ev.load_unanswerable(p, half) for p in unanswerable}
             typer.echo(ev.decision_table(ev.decisions(searcher, labelled, sets)) + "\n")
+        if evidence:
+            rows = ev.evidence_rows(
+                searcher, title.split(".")[0], labelled, sets if unanswerable else {}
+            )
+            with evidence.open("a", encoding="utf-8") as f:
+                f.writelines(row.to_json() + "\n" for row in rows)
+            typer.echo(f"{len(rows)} evidence rows appended to {evidence}", err=True)
+
+
+@app.command("fit-confidence")
+def fit_confidence(
+    evidence: Annotated[list[Path], typer.Argument(help="Files written by kb eval --evidence.")],
+    keep: Annotated[float, typer.Option(help="Share of in-domain questions to answer.")] = 0.95,
+) -> None:
+    """Fit the answer model per language (logistic, numpy) on labelled evidence from
+    every help center at once; prints what goes into the model's profile (kb/fusion.py)."""
+    from kb.evaluate import EvidenceRow, fit_answer_model
+
+    rows = [
+        EvidenceRow.from_json(line)
+        for path in evidence
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for fitted in fit_answer_model(rows, keep):
+        typer.echo(
+            f"[{fitted.lang}] {fitted.questions} questions: model={fitted.model!r} "
+            f"threshold={fitted.threshold} strong={fitted.strong}"
+        )
 
 
 @app.command()

@@ -88,9 +88,13 @@ class AnswerModel:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def label(confidence: float, threshold: float) -> str:
-    """strong | partial | weak: what the page may promise about a hit."""
-    if confidence >= threshold + STRONG_SHARE * (1.0 - threshold):
+def label(confidence: float, threshold: float, strong: float | None = None) -> str:
+    """strong | partial | weak: what the page may promise about a hit. ``strong``: the
+    confidence from which a hit is "strong", if measured; else STRONG_SHARE of the way
+    from the threshold to certainty."""
+    if strong is None:
+        strong = threshold + STRONG_SHARE * (1.0 - threshold)
+    if confidence >= max(strong, threshold):
         return "strong"
     if confidence >= threshold:
         return "partial"
@@ -117,10 +121,14 @@ class ModelProfile:
     rank_weights: tuple[float, float]  # (dense, lexical) in the ranking sum
     confidence: dict[str, Confidence]  # per language, "default" for the others
     thresholds: dict[str, float]  # answered when confidence >= threshold
+    # the rescaled cosine alone (an answer found in another language) against these
+    dense_thresholds: dict[str, float]
     near_duplicate: float  # cosine of two articles' texts above which they say the same
     # per language, (floor, ceiling) of the cosine of two questions (gap topics); a
     # language not listed uses its question-to-article range from `confidence`
     paraphrase: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # per language, the confidence from which a hit is "strong" (see `label`)
+    strong: dict[str, float] = field(default_factory=dict)
     # bumped whenever the confidence changes scale: a threshold `kb calibrate` recorded
     # for another version means nothing on this one, and is ignored
     confidence_version: int = 1
@@ -155,6 +163,7 @@ PROFILES: dict[str, ModelProfile] = {
             "default": Confidence(0.5, 0.5, 0.2, 0.7),
         },
         thresholds={"en": 0.52, "hr": 0.42, "default": 0.45},
+        dense_thresholds={"en": 0.52, "hr": 0.42, "default": 0.45},
         near_duplicate=0.92,
     ),
     # multilingual-e5-small: cosines sit high and close (0.75 unrelated, 0.9 a match).
@@ -174,6 +183,7 @@ PROFILES: dict[str, ModelProfile] = {
         # demo's near-miss questions ("do you install washing machines") were answered,
         # so 0.70 (91 % of the demo's in-domain questions, 100 % of its near-misses flagged)
         thresholds={"en": 0.70, "hr": 0.56, "default": 0.6},
+        dense_thresholds={"en": 0.70, "hr": 0.56, "default": 0.6},
         # distinct demo articles on one topic reach 0.956 ("registration" and "forgotten
         # password"); MiniLM's 0.92 would call them duplicates
         near_duplicate=0.97,

@@ -62,9 +62,12 @@ class Hit:
     dense: float
     lexical: float
     confidence_score: float  # absolute evidence, compared with the answer threshold
+    evidence: Evidence | None = None  # what the confidence was computed from (not served)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["evidence"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -373,7 +376,7 @@ class Searcher:
             for sig in ranked
         ]
         top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
-        threshold = self._threshold(foreign or top_lang)
+        threshold = self._threshold(foreign or top_lang, bool(foreign) or mode == "dense")
         answered = bool(hits) and hits[0].confidence_score >= threshold
         result = SearchResult(
             query, langs[0] if len(langs) == 1 else None, answered, hits, threshold
@@ -394,9 +397,13 @@ class Searcher:
                 )
         return result
 
-    def _threshold(self, lang: str) -> float:
+    def _threshold(self, lang: str, meaning_only: bool = False) -> float:
         """The threshold `kb calibrate` recorded with the index, else the model's default
-        (the thresholds a build records are the defaults of its day: not used)."""
+        (the thresholds a build records are the defaults of its day: not used).
+        ``meaning_only``: for the rescaled cosine alone (an answer in another language)."""
+        if meaning_only:
+            dense = self.profile.dense_thresholds
+            return float(dense.get(lang, dense["default"]))
         if self.threshold_override is not None:
             return self.threshold_override
         recorded = self._calibrated
@@ -464,6 +471,7 @@ class Searcher:
             heading = self._heading_match(sig.lexical_cid, terms.get(lang, set()))
             if mode == "lexical" or heading > 0 or sig.coverage >= 0.999 or cid < 0:
                 cid = sig.lexical_cid
+        evidence = None
         if mode == "dense" or foreign:
             sure = dense
         elif mode == "lexical":
@@ -477,7 +485,8 @@ class Searcher:
                 margin=sig.cosine - (sig.cosine if rival is None else rival),
             )
             sure = confidence.judge(evidence)
-        threshold = self._threshold(foreign or lang)
+        meaning_only = bool(foreign) or mode == "dense"
+        threshold = self._threshold(foreign or lang, meaning_only)
         chunk = self.index.chunks[cid]
         article = self.index.articles[(lang, slug)]
         plain, marked = make_snippet(
@@ -494,8 +503,11 @@ class Searcher:
             score=round(score, 4),
             section_id=chunk.section_id,
             snippet_html=marked,
-            confidence=label(sure, threshold),
+            confidence=label(
+                sure, threshold, None if meaning_only else self.profile.strong.get(lang)
+            ),
             dense=round(dense, 4),
             lexical=round(lexical, 4),
             confidence_score=round(sure, 4),
+            evidence=evidence,
         )
