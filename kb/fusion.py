@@ -7,11 +7,16 @@ section - and the two are summed with weights chosen on the development halves o
 help centers in two languages at once (docs/search-quality.md): it beat each signal and
 plain reciprocal-rank fusion on every one of them, while the old sum of raw scores tuned
 on the 50-article demo lost to its own parts on real help centers. The decision needs an
-absolute measure, so confidence stays a weighted sum of two absolute signals -
-cosine rescaled between a floor (unrelated text) and a ceiling (a clear match), and the
-IDF-weighted share of query words a section contains - whose floors, ceilings and
-thresholds depend on the model and the language, measured on the development halves of
-the labelled sets and recorded in the index manifest by ``kb calibrate``.
+absolute measure. With e5 it is the probability from a small logistic model per
+language (:class:`AnswerModel`) over absolute evidence of the hit: its cosine, the
+IDF-weighted share of query words its section contains, a matching heading, the share of
+the query's words no article uses, and its cosine lead over the next article. It
+replaced a weighted sum of a clipped, rescaled cosine and the word share: on the test
+halves it flags more off-topic and near-miss questions at about the same answered rate,
+though still fewer than the targets ask (docs/search-quality.md). The coefficients,
+thresholds and "strong" cut-offs were fitted with numpy on the development halves of
+three help centers at once (``kb fit-confidence``, docs/search-quality.md); a help
+center may still record its own thresholds with ``kb calibrate``.
 """
 
 from __future__ import annotations
