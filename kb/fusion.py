@@ -126,8 +126,9 @@ class ModelProfile:
     rank_weights: tuple[float, float]  # (dense, lexical) in the ranking sum
     confidence: dict[str, Confidence]  # per language, "default" for the others
     thresholds: dict[str, float]  # answered when confidence >= threshold
-    # the rescaled cosine alone (an answer found in another language) against these
-    dense_thresholds: dict[str, float]
+    # one signal alone against these: the rescaled cosine of an answer found in another
+    # language, and the dense or lexical mode of `kb eval`
+    signal_thresholds: dict[str, float]
     near_duplicate: float  # cosine of two articles' texts above which they say the same
     # per language, (floor, ceiling) of the cosine of two questions (gap topics); a
     # language not listed uses its question-to-article range from `confidence`
@@ -168,7 +169,7 @@ PROFILES: dict[str, ModelProfile] = {
             "default": Confidence(0.5, 0.5, 0.2, 0.7),
         },
         thresholds={"en": 0.52, "hr": 0.42, "default": 0.45},
-        dense_thresholds={"en": 0.52, "hr": 0.42, "default": 0.45},
+        signal_thresholds={"en": 0.52, "hr": 0.42, "default": 0.45},
         near_duplicate=0.92,
     ),
     # multilingual-e5-small: cosines sit high and close (0.75 unrelated, 0.9 a match).
@@ -197,9 +198,9 @@ PROFILES: dict[str, ModelProfile] = {
         thresholds={"en": 0.293, "hr": 0.142, "default": 0.6},
         # above the probability of every off-topic and near-miss question (dev)
         strong={"en": 0.899, "hr": 0.882},
-        # the rescaled cosine alone, for an answer in another language: as before the
-        # answer model (hr: 95 % of in-domain answered; en: 100 % of near-misses flagged)
-        dense_thresholds={"en": 0.70, "hr": 0.56, "default": 0.6},
+        # one signal alone (an answer in another language, by meaning): the thresholds of
+        # the weighted sum before the answer model (docs/search-quality.md)
+        signal_thresholds={"en": 0.70, "hr": 0.56, "default": 0.6},
         confidence_version=2,
         # distinct demo articles on one topic reach 0.956 ("registration" and "forgotten
         # password"); MiniLM's 0.92 would call them duplicates

@@ -376,7 +376,9 @@ class Searcher:
             for sig in ranked
         ]
         top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
-        threshold = self._threshold(foreign or top_lang, bool(foreign) or mode == "dense")
+        threshold = self._threshold(
+            foreign or top_lang, bool(foreign) or mode in ("dense", "lexical")
+        )
         answered = bool(hits) and hits[0].confidence_score >= threshold
         result = SearchResult(
             query, langs[0] if len(langs) == 1 else None, answered, hits, threshold
@@ -397,13 +399,14 @@ class Searcher:
                 )
         return result
 
-    def _threshold(self, lang: str, meaning_only: bool = False) -> float:
+    def _threshold(self, lang: str, one_signal: bool = False) -> float:
         """The threshold `kb calibrate` recorded with the index, else the model's default
         (the thresholds a build records are the defaults of its day: not used).
-        ``meaning_only``: for the rescaled cosine alone (an answer in another language)."""
-        if meaning_only:
-            dense = self.profile.dense_thresholds
-            return float(dense.get(lang, dense["default"]))
+        ``one_signal``: for one signal alone (an answer in another language, found by
+        meaning; the dense or lexical mode)."""
+        if one_signal:
+            single = self.profile.signal_thresholds
+            return float(single.get(lang, single["default"]))
         if self.threshold_override is not None:
             return self.threshold_override
         recorded = self._calibrated
@@ -485,8 +488,8 @@ class Searcher:
                 margin=sig.cosine - (sig.cosine if rival is None else rival),
             )
             sure = confidence.judge(evidence)
-        meaning_only = bool(foreign) or mode == "dense"
-        threshold = self._threshold(foreign or lang, meaning_only)
+        one_signal = bool(foreign) or mode in ("dense", "lexical")
+        threshold = self._threshold(foreign or lang, one_signal)
         chunk = self.index.chunks[cid]
         article = self.index.articles[(lang, slug)]
         plain, marked = make_snippet(
@@ -504,7 +507,7 @@ class Searcher:
             section_id=chunk.section_id,
             snippet_html=marked,
             confidence=label(
-                sure, threshold, None if meaning_only else self.profile.strong.get(lang)
+                sure, threshold, None if one_signal else self.profile.strong.get(lang)
             ),
             dense=round(dense, 4),
             lexical=round(lexical, 4),
