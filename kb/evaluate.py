@@ -390,7 +390,13 @@ def evidence_rows(
     """The top hit's evidence for every labelled question, searched as a visitor would
     (what :func:`fit_answer_model` learns from)."""
     asked = [(q.lang, q.text, "in") for q in in_domain]
-    asked += [(lang, text, name) for name, items in unanswerable.items() for lang, text in items]
+    langs = {q.lang for q in in_domain}  # unanswerable ones only in these, as decisions()
+    asked += [
+        (lang, text, name)
+        for name, items in unanswerable.items()
+        for lang, text in items
+        if lang in langs or lang is None
+    ]
     rows = []
     for lang, text, kind in asked:
         hits = searcher.search(text, prefer=lang).hits

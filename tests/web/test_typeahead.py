@@ -158,7 +158,7 @@ def test_with_javascript_off_the_search_box_is_the_plain_form(browser, base_url:
     box = page.locator("input[name=q]").first
     assert box.get_attribute("role") is None and page.locator("[role=listbox]").count() == 0
     box.focus()
-    page.keyboard.type("my parcle is damagd")
+    page.keyboard.type("my parcle is brokn")
     page.keyboard.press("Enter")
     page.wait_for_selector(".hit")
     assert "Showing results for" in page.inner_text("main")
