@@ -135,8 +135,8 @@ class ModelProfile:
     paraphrase: dict[str, tuple[float, float]] = field(default_factory=dict)
     # per language, the confidence from which a hit is "strong" (see `label`)
     strong: dict[str, float] = field(default_factory=dict)
-    # bumped whenever the confidence changes scale: a threshold `kb calibrate` recorded
-    # for another version means nothing on this one, and is ignored
+    # bumped whenever the confidence changes scale, a refitted answer model included: a
+    # threshold `kb calibrate` recorded for another version means nothing on this one
     confidence_version: int = 1
 
     def current_calibration(self, manifest: dict[str, Any]) -> dict[str, float]:
