@@ -15,8 +15,9 @@ replaced a weighted sum of a clipped, rescaled cosine and the word share: on the
 halves it flags more off-topic and near-miss questions at about the same answered rate,
 though still fewer than the targets ask (docs/search-quality.md). The coefficients,
 thresholds and "strong" cut-offs were fitted with numpy on the development halves of
-three help centers at once (``kb fit-confidence``, docs/search-quality.md); a help
-center may still record its own thresholds with ``kb calibrate``.
+three help centers and the demo's misspelt questions at once (``kb fit-confidence``,
+docs/search-quality.md); a help center may still record its own thresholds with
+``kb calibrate``.
 """
 
 from __future__ import annotations
