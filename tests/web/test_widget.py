@@ -134,11 +134,11 @@ def test_the_widget_suggests_while_typing_by_keyboard_alone(
             opened.value.close()
             page.bring_to_front()
             box.fill("")
-            page.keyboard.type("my parcle is damagd")
+            page.keyboard.type("my parcle never arived")
             page.keyboard.press("Enter")
             note = page.locator(".kb-widget .note").first
             note.wait_for(timeout=15_000)
-            assert note.inner_text() == "Showing results for my parcel is damaged", (
+            assert note.inner_text() == "Showing results for my parcel never arrived", (
                 box.input_value(),
                 page.locator(".kb-widget").inner_text(),
             )
