@@ -18,7 +18,7 @@ from typing import IO
 
 import httpx
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 KB = [sys.executable, "-c", "from kb.cli import app; app()"]
 

@@ -25,7 +25,7 @@ from indexer.build import BuildReport
 from kb.insights import schema
 from kb.insights.events import EventStore
 from kb.settings import Settings
-from tests.conftest import pg_url
+from tests.helpers import pg_url
 from tests.web.serving import free_port, server_env, start_kb_serve, wait_ready
 
 ROUNDS = 5

@@ -39,7 +39,7 @@ from kb.insights.events import EventStore
 from kb.search.distribution import location
 from kb.search.index import current_version
 from kb.settings import Settings
-from tests.conftest import REDIS_URL, pg_url
+from tests.helpers import REDIS_URL, pg_url
 from tests.web.netns import Forwarder, Namespace
 from tests.web.serving import server_env, start_kb_serve, wait_ready
 

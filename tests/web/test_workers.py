@@ -27,7 +27,7 @@ from indexer.build import BuildReport, build_index
 from kb.insights.events import EventStore
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import pg_url, write
+from tests.helpers import pg_url, write
 
 AGENT_TOKEN = "load-test-agent-token"
 QUERIES = [

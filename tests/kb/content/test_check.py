@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from kb.cli import app
 from kb.content.check import check_tree
 from kb.models.embeddings import SentenceTransformerEmbedder
-from tests.conftest import write
+from tests.helpers import write
 
 GOOD = """---
 title: Returns
