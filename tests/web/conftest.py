@@ -13,7 +13,7 @@ import pytest
 from indexer.build import build_index
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.helpers import write
+from tests.helpers import pg_url, write
 from tests.web.browsing import ARGS, CHROMIUM, SHOTS
 from tests.web.hostile import HOSTILE_ADMIN, HOSTILE_AGENT, PAYLOADS, hostile_article
 
@@ -95,3 +95,12 @@ def branded_settings(
     report = build_index(settings, embedder, quiet=True)
     assert report.articles == 3, report.problems
     return settings
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty event store, once a SQLite file and once a schema of its own on the real
+    PostgreSQL server: for the tests that run the server as real processes."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    return pg_url(request.getfixturevalue("pg_schema"))

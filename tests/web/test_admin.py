@@ -117,7 +117,7 @@ def fed(gap_client: TestClient) -> TestClient:
     visit(gap_client, "reform", "en", "fridge delivery time slot", "leave")
     visit(gap_client, "reform", "en", "when will you deliver my large fridge", "click")
     gap_client.cookies.clear()
-    gap_client.app.state.kb.insights.events.flush()
+    gap_client.app.state.kb.events.flush()
     return gap_client
 
 
@@ -126,11 +126,11 @@ def admin_get(client: TestClient, url: str) -> object:
 
 
 def test_every_search_click_and_vote_is_stored(fed: TestClient) -> None:
-    counts = fed.app.state.kb.insights.events.counts()
+    counts = fed.app.state.kb.events.counts()
     assert counts["searches"] == len(MIX) + 2
     assert counts["clicks"] == len(CLICKED) > len(MIX) // 2  # most visitors found a result
     assert counts["votes"] == 1
-    rows = fed.app.state.kb.insights.events.rows(schema.searches)
+    rows = fed.app.state.kb.events.rows(schema.searches)
     assert {r["source"] for r in rows} == {"page"}
     assert all(r["latency_ms"] > 0 for r in rows)
 
@@ -303,7 +303,7 @@ def test_synonym_suggestions_come_from_reformulations(
 
     visit(gap_client, "syn-1", "en", "buy refurbished smartphone", "leave")
     visit(gap_client, "syn-1", "en", "how do I return a product", "click")
-    gap_client.app.state.kb.insights.events.flush()
+    gap_client.app.state.kb.events.flush()
     monkeypatch.setenv("KB_DATABASE_URL", gap_client.app.state.kb.settings.database_url)
     result = CliRunner().invoke(app, ["synonyms", "suggest"])
     assert result.exit_code == 0, result.output
@@ -314,7 +314,7 @@ def test_home_page_lists_the_most_viewed_articles_first(fed: TestClient) -> None
     fed.app.state.kb._views = None  # the view counts are cached for a minute
     for _ in range(40):  # more than the everyday traffic gives any one article
         fed.get("/en/articles/instalments")
-    fed.app.state.kb.insights.events.flush()
+    fed.app.state.kb.events.flush()
     fed.app.state.kb._views = None
     page = fed.get("/en/").text
     popular = page[page.index("Popular articles") :]

@@ -73,7 +73,7 @@ def test_api_suggest_counts_one_message_with_its_units_and_drafts_one_reply(
     agent_client: TestClient,
 ) -> None:
     auth = bearer(AGENT)
-    events = agent_client.app.state.kb.insights.events
+    events = agent_client.app.state.kb.events
     events.flush()
     before = len(events.rows(schema.agent_messages))
     body = agent_client.post("/api/suggest", json={"message": MESSAGE}, headers=auth).json()
@@ -190,7 +190,7 @@ def test_agent_page_suggests_and_logs_copies_and_one_draft_copy(agent_client: Te
     assert "Odgovor spreman za slanje" in croatian and "Kopiraj odgovor" in croatian
     unknown = client.post("/agent", data={"message": MESSAGE, "csrf": csrf, "lang": "de"})
     assert unknown.status_code == 422 and "dostupni su: en, hr" in unknown.text
-    events = client.app.state.kb.insights.events
+    events = client.app.state.kb.events
     events.flush()
     mine = [c for c in events.rows(schema.copies) if c["session_id"].startswith("agent-session")]
     assert [c["format"] for c in mine] == ["text", "draft"]

@@ -53,7 +53,7 @@ def site(
 def article_words(client: TestClient) -> set[str]:
     """Every word the published articles contain: the pages show articles, so a word
     found there proves nothing about a customer's data."""
-    index = client.app.state.kb.search.index
+    index = client.app.state.kb.index
     text = " ".join(
         f"{a.title} {a.description} {index.section_text(a.lang, a.slug, None)} "
         + " ".join(index.section_text(a.lang, a.slug, sid) for _, _, sid in a.toc)
@@ -65,7 +65,7 @@ def article_words(client: TestClient) -> set[str]:
 def database_text(client: TestClient) -> str:
     """Every text value of every row of every table (numbers and times hold no personal
     data, and a latency such as 104.2 would read as a house number)."""
-    engine = client.app.state.kb.insights.events.engine
+    engine = client.app.state.kb.events.engine
     with engine.connect() as conn:
         return "\n".join(
             " | ".join(v for v in row if isinstance(v, str))
@@ -89,7 +89,7 @@ def test_no_personal_data_survives_in_the_store_the_reports_or_the_agent_pages(
             r = paste(site, case["message"], AS_AGENT, csrf=csrf)
             assert r.status_code == 200 and 'id="draft"' in r.text
             pages.append(re.sub(r'<textarea id="message".*?</textarea>', "", r.text, flags=re.S))
-    site.app.state.kb.insights.events.flush()
+    site.app.state.kb.events.flush()
     reports = [
         site.get(url, headers=AS_ADMIN).text
         for url in ("/admin", "/admin/gaps", "/admin/gaps?format=json", "/admin/articles")
@@ -152,7 +152,7 @@ def counting(
 
 
 def gap_json(client: TestClient) -> dict:
-    client.app.state.kb.insights.events.flush()
+    client.app.state.kb.events.flush()
     return client.get("/admin/gaps?format=json", headers=AS_ADMIN).json()
 
 
@@ -207,7 +207,7 @@ def test_garbage_is_counted_not_grouped_and_an_answered_topic_closes(
         for n, query in enumerate(GARBAGE):
             client.cookies.set("kb_sid", f"garbage-visitor-{n:04d}-abcdef")
             assert client.get("/api/search", params={"q": query}).status_code in (200, 422)
-        events = client.app.state.kb.insights.events
+        events = client.app.state.kb.events
         # before the article existed: its exact title went unanswered
         events.record_search(
             session_id="earlier-visitor-000000001",

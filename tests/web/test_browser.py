@@ -180,7 +180,7 @@ def test_customer_searches_opens_votes_and_switches_language(browser, staff) -> 
     screenshots(page, "journey-article-hr")
     assert problems == []
     page.close()
-    events = app.state.kb.insights.events
+    events = app.state.kb.events
     events.flush()
     counts = events.counts()
     assert counts["searches"] >= 1 and counts["votes"] >= 1 and counts["clicks"] >= 2
@@ -238,7 +238,7 @@ def test_agent_logs_in_edits_the_draft_and_copies_it(browser, staff) -> None:
     screenshots(page, "agent-en")
     assert problems == []
     context.close()
-    events = app.state.kb.insights.events
+    events = app.state.kb.events
     events.flush()
     [copy_row] = [r for r in events.rows(schema.copies) if r["format"] == "draft"]
     sections = json.loads(copy_row["sections"])
@@ -286,7 +286,7 @@ def test_contact_page_then_dashboard_without_javascript(browser, staff) -> None:
     assert href.startswith("/hr/contact/go?channel=email")
     visitor.request.get(base + href, max_redirects=0)
     visitor.close()
-    app.state.kb.insights.events.flush()
+    app.state.kb.events.flush()
 
     manager = browser.new_context(
         java_script_enabled=False,

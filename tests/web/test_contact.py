@@ -61,7 +61,7 @@ def test_going_to_a_channel_is_recorded_then_handed_over(site: TestClient) -> No
     assert parse_qs(target.query)["body"] == ["I want to talk to someone"]
     chat = site.get("/en/contact/go?channel=chat", follow_redirects=False)
     assert chat.headers["location"] == "https://chat.example.com/start"
-    events = site.app.state.kb.insights.events
+    events = site.app.state.kb.events
     assert events.flush()
     rows = events.rows(schema.contacts)
     assert [(r["channel"], r["lang"]) for r in rows[-2:]] == [("email", "en"), ("chat", "en")]
@@ -81,7 +81,7 @@ def test_channels_that_are_not_offered_and_bad_input_get_clear_errors(site: Test
 
 def test_a_contact_after_reading_is_not_a_self_service_resolution(site: TestClient) -> None:
     """One visitor finds the answer and says so; another reads, then e-mails anyway."""
-    events = site.app.state.kb.insights.events
+    events = site.app.state.kb.events
     for session, then_contact in (
         ("session-resolved-000001", False),
         ("session-gaveup-00001", True),
@@ -92,7 +92,7 @@ def test_a_contact_after_reading_is_not_a_self_service_resolution(site: TestClie
         if then_contact:
             site.get("/en/contact/go?channel=email&q=returns", follow_redirects=False)
     assert events.flush()
-    stats = analytics.compute(events, site.app.state.kb.search.index, days=1, lang="en")
+    stats = analytics.compute(events, site.app.state.kb.index, days=1, lang="en")
     rows = {r["session_id"] for r in events.rows(schema.contacts)}
     assert "session-gaveup-00001" in rows and "session-resolved-000001" not in rows
     assert stats.resolved_sessions == 1

@@ -77,7 +77,7 @@ def test_kb_impact_lists_the_questions_a_draft_would_answer(
             "how do I place an order",
         ]:
             client.get("/search", params={"q": query, "hl": "en"})
-        client.app.state.kb.insights.events.flush()
+        client.app.state.kb.events.flush()
     for key, value in {
         "KB_ARTICLES_DIR": site.articles_dir,
         "KB_INDEX_DIR": site.index_dir,

@@ -59,7 +59,7 @@ def test_searches_answer_while_the_event_database_is_down_and_events_wait_for_it
 ) -> None:
     url, bring_up = missing_database
     with make_app.client(demo_settings, database_url=url, admin_token=ADMIN) as client:
-        events = client.app.state.kb.insights.events
+        events = client.app.state.kb.events
         for q in ["delivery cost", "kako vratiti proizvod", "gift card"]:
             assert client.get("/api/search", params={"q": q}).status_code == 200
             assert client.get("/search", params={"q": q}).status_code == 200

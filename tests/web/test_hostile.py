@@ -56,7 +56,7 @@ def test_feedback_comments_and_logged_queries_are_escaped_on_admin_pages(
     for n, payload in enumerate(PAYLOADS):
         voted = vote(hostile, f"/en/articles/h{n:02d}", "no", reason="other", comment=payload)
         assert voted.status_code == 303
-    hostile.app.state.kb.insights.events.flush()
+    hostile.app.state.kb.events.flush()
     articles = hostile.get("/admin/articles", headers=ADMIN)
     assert articles.status_code == 200 and "<q>" in articles.text
     assert audit(articles.text) == []

@@ -199,7 +199,7 @@ def staff_url(
             with httpx.Client(base_url=url) as client:
                 for q in ("recept za sarmu", "recept za sarmu s kiselim kupusom", "lawn mower"):
                     assert client.get("/search", params={"q": q}).status_code == 200
-        app.state.kb.insights.events.flush()
+        app.state.kb.events.flush()
         yield url
 
 

@@ -234,7 +234,7 @@ def test_every_state_changing_form_checks_its_csrf_token(app: FastAPI, site: Tes
         "lang": "en",
         "slug": "returns",
     }
-    events = app.state.kb.insights.events
+    events = app.state.kb.events
     events.flush()
     before = events.counts()
     for path in forms:
@@ -304,7 +304,7 @@ def test_no_secret_reaches_the_logs(
         client.get("/admin/gaps", headers=AS_ADMIN)
         client.post("/api/suggest", json={"message": "refund?"}, headers=AS_AGENT)
         client.get("/api/search", params={"q": "moja kartica 4111 1111 1111 1111"})
-        client.app.state.kb.insights.events.flush(1.0)
+        client.app.state.kb.events.flush(1.0)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "event" in logged, "the outage was logged"
     for secret in (ADMIN, AGENT, password, "4111 1111 1111 1111"):
@@ -385,6 +385,6 @@ def test_a_copy_with_a_junk_search_id_is_logged_without_it(app: FastAPI, site: T
         headers={**AS_AGENT, "X-Requested-With": "fetch"},
     )
     assert copied.status_code == 204
-    events = app.state.kb.insights.events
+    events = app.state.kb.events
     assert events.flush(10)
     assert [c["search_id"] for c in events.rows(schema.copies)][-1] is None

@@ -179,7 +179,7 @@ def test_language_switch_on_results_changes_the_interface_not_the_search(
     assert '<html lang="en">' in english and "Results for “Povrat proizvoda”" in english
     assert 'class="hit-title" href="/hr/articles/povrat-proizvoda' in english
     assert "find a good answer" not in english
-    events = client.app.state.kb.insights.events
+    events = client.app.state.kb.events
     events.flush()
     asked = {r["lang"] for r in events.rows(schema.searches) if r["query"] == "Povrat proizvoda"}
     assert asked == {"hr"}

@@ -71,8 +71,8 @@ def test_feedback_has_its_own_smaller_budget(limited: TestClient) -> None:
     votes = [vote(limited, "/en/articles/returns", page=page) for _ in range(3)]
     assert [v.status_code for v in votes] == [303, 303, 429]
     assert int(votes[2].headers["retry-after"]) > 60  # an hour's budget: wait for the window
-    limited.app.state.kb.insights.events.flush()
-    assert limited.app.state.kb.insights.events.counts()["votes"] == 2
+    limited.app.state.kb.events.flush()
+    assert limited.app.state.kb.events.counts()["votes"] == 2
 
 
 def test_limits_are_off_when_unset(client: TestClient) -> None:

@@ -57,7 +57,7 @@ def asked(
             if visitor == 0:
                 browser.get("/search", params={"q": "refund for my order 4111 1111 1111 1111"})
     with TestClient(app) as client:
-        client.app.state.kb.insights.events.flush()
+        client.app.state.kb.events.flush()
         yield client
 
 
