@@ -7,6 +7,7 @@ file) and with the PostgreSQL server; a graceful shutdown flushes what is still 
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import signal
 import subprocess
@@ -143,7 +144,7 @@ def test_two_workers_under_load_lose_no_event_and_swap_the_index(
         KB_INDEX_DIR=str(index_dir),
         KB_ARTICLES_DIR=str(articles),
         KB_DATABASE_URL=database_url,
-        KB_SECRET_KEY="load-test-signing-key",
+        KB_SECRET_KEY=secrets.token_urlsafe(16),  # made per run: no secret in the repo
         KB_AGENT_TOKEN=AGENT_TOKEN,
         KB_RELOAD_INTERVAL="0.5",
     )
