@@ -8,10 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.searcher import Hit, SearchResult
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import AppFactory
 from web.results import EVIDENCE_SHARE, MAX_RELATED, shown_hits
 
 
@@ -47,10 +46,8 @@ def test_shown_hits_keep_only_evidence_relative_to_the_threshold() -> None:
 
 
 @pytest.fixture(scope="module")
-def small(
-    branded_settings: Settings, embedder: SentenceTransformerEmbedder
-) -> Iterator[TestClient]:
-    with TestClient(create_app(branded_settings, embedder)) as client:
+def small(branded_settings: Settings, make_app: AppFactory) -> Iterator[TestClient]:
+    with make_app.client(branded_settings) as client:
         yield client
 
 

@@ -19,7 +19,7 @@ from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import SearchIndex
 from kb.search.searcher import Searcher
 from kb.settings import Settings
-from tests.conftest import ARTICLES, GOLDEN, read_tsv
+from tests.helpers import ARTICLES, GOLDEN, read_tsv
 
 
 @pytest.fixture(scope="module")
