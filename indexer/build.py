@@ -242,12 +242,13 @@ def _lexical(
 
 def _thresholds(index_dir: Path, embedder: Embedder) -> tuple[dict[str, float], Any]:
     """The model's answer thresholds, with `kb calibrate`'s on top: they survive rebuilds
-    with the same model."""
-    thresholds: dict[str, float] = dict(profile_for(embedder.name).thresholds)
+    with the same model and the same confidence (a calibration of an older one does not)."""
+    profile = profile_for(embedder.name)
+    thresholds: dict[str, float] = dict(profile.thresholds)
     previous = read_manifest(index_dir)
     fingerprint = getattr(embedder, "fingerprint", embedder.name)
     same_model = previous and previous.get("model", {}).get("fingerprint") == fingerprint
-    if previous and same_model and previous.get("calibration"):
+    if previous and same_model and profile.current_calibration(previous):
         thresholds.update(previous.get("answer_thresholds", {}))
         return thresholds, previous["calibration"]
     return thresholds, None

@@ -1,74 +1,21 @@
 """Shared fixtures: the real bundled model, a real index of the demo articles on disk,
-and the real app behind an HTTP client. Expensive things are built once per session."""
+the app factory, and the real app behind an HTTP client. Expensive things are built once
+per session. Fixtures only: the code tests import by name is in ``tests/helpers.py``."""
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
-import socket
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport, build_index
 from kb.models.embeddings import SentenceTransformerEmbedder, load_embedder
 from kb.settings import Settings
-from web.app import create_app
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-ARTICLES = ROOT / "articles"
-GOLDEN = Path(__file__).parent / "golden"
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    """Write a file under ``root``, creating folders: the tests' article fixtures."""
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def english_demo_articles(root: Path, count: int) -> Path:
-    """The first ``count`` English demo articles copied under ``root/articles``: a small
-    real help center for tests that build an index of their own."""
-    articles = root / "articles"
-    for path in sorted((ARTICLES / "en").rglob("*.md"))[:count]:
-        write(articles, str(path.relative_to(ARTICLES)), path.read_text(encoding="utf-8"))
-    return articles
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The app under a real uvicorn on a free loopback port; yields its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def read_tsv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8") as f:
-        return [row for row in csv.reader(f, delimiter="\t") if row and not row[0].startswith("#")]
+from tests.helpers import ARTICLES, PG_URL, REDIS_URL, AppFactory, RedisServer
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -109,10 +56,17 @@ def demo_build(demo_settings: Settings, embedder: SentenceTransformerEmbedder) -
 
 
 @pytest.fixture(scope="session")
+def make_app(embedder: SentenceTransformerEmbedder) -> AppFactory:
+    """``make_app(settings, **overrides)``: the real app for those settings, sharing the
+    session's model (``.client(...)`` behind a TestClient, ``.served(...)`` under uvicorn)."""
+    return AppFactory(embedder)
+
+
+@pytest.fixture(scope="session")
 def client(
-    demo_settings: Settings, demo_build: BuildReport, embedder: SentenceTransformerEmbedder
+    demo_settings: Settings, demo_build: BuildReport, make_app: AppFactory
 ) -> Iterator[TestClient]:
-    with TestClient(create_app(demo_settings, embedder)) as test_client:
+    with make_app.client(demo_settings) as test_client:
         yield test_client
 
 
@@ -125,11 +79,6 @@ def kb_env(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> Settings
     monkeypatch.setenv("KB_ARTICLES_DIR", str(demo_settings.articles_dir))
     monkeypatch.setenv("KB_INDEX_DIR", str(demo_settings.index_dir))
     return demo_settings
-
-
-def pg_url(schema: str) -> str:
-    """The test server's URL with ``schema`` as the search path (what KB_DATABASE_URL takes)."""
-    return f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture
@@ -155,9 +104,6 @@ def pg_schema() -> Iterator[str]:
     engine.dispose()
 
 
-REDIS_URL = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A key prefix of its own on the real Redis server (KB_REDIS_PREFIX), its keys deleted
@@ -179,56 +125,6 @@ def redis_prefix() -> Iterator[str]:
     if keys:
         client.delete(*keys)
     client.close()
-
-
-class RedisServer:
-    """A redis-server of the test's own on a free loopback port, to stop and start again
-    (an outage the shared server must not suffer)."""
-
-    def __init__(self, tmp: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.tmp = tmp
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        import redis
-
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.RedisError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from kb.models.embeddings import SentenceTransformerEmbedder
 from tests.bench.run import DEFAULT_CORPUS, main
-from tests.conftest import ARTICLES
+from tests.helpers import ARTICLES
 
 
 def test_bench_smoke(

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from indexer.build import BuildReport
 from kb.settings import Settings
-from tests.conftest import PG_URL, ROOT, pg_url
+from tests.helpers import PG_URL, ROOT, pg_url
 
 UNIT = ROOT / "deploy" / "helpcenter.service"
 CONTAINERFILE = ROOT / "deploy" / "Containerfile"

@@ -23,6 +23,7 @@ from kb.settings import Settings
 
 if TYPE_CHECKING:
     from kb.search.evaluate import LabelledQuery
+    from kb.search.searcher import Searcher
 
 app = typer.Typer()
 
@@ -99,6 +100,13 @@ def eval_command(
         typer.Option("--index", help="Evaluate this already-built index instead of building one."),
     ] = None,
     show_failures: Annotated[bool, typer.Option(help="List queries that missed.")] = False,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            help="Append each labelled question's top-hit evidence (JSON lines) "
+            "for `kb fit-confidence`."
+        ),
+    ] = None,
 ) -> None:
     """Measure search quality: hybrid beside its parts and baselines (lexical, whole-article
     BM25, dense, plain reciprocal-rank fusion), and how well the answered decision holds."""
@@ -125,7 +133,43 @@ def eval_command(
             found, labelled, title, split, strict=beir is not None,
             show_failures=show_failures, unanswerable=sets,
         )  # fmt: skip
+        if evidence:
+            _append_evidence(evidence, found, title.split(".")[0], labelled, sets)
     typer.echo(text)
+
+
+def _append_evidence(
+    path: Path, found: Searcher, help_center: str, labelled: list[LabelledQuery], sets: dict
+) -> None:
+    from kb.search.calibration import evidence_rows
+
+    rows = evidence_rows(found, help_center, labelled, sets)
+    with path.open("a", encoding="utf-8") as f:
+        f.writelines(row.to_json() + "\n" for row in rows)
+    note(f"{len(rows)} evidence rows appended to {path}")
+
+
+@app.command("fit-confidence")
+def fit_confidence(
+    evidence: Annotated[list[Path], typer.Argument(help="Files written by kb eval --evidence.")],
+    keep: Annotated[float, typer.Option(help="Share of in-domain questions to answer.")] = 0.95,
+) -> None:
+    """Fit the answer model per language (logistic, numpy) on labelled evidence from
+    every help center at once; prints what goes into the model's profile
+    (kb/search/fusion.py)."""
+    from kb.search.calibration import EvidenceRow, fit_answer_model
+
+    rows = [
+        EvidenceRow.from_json(line)
+        for path in evidence
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for fitted in fit_answer_model(rows, keep):
+        typer.echo(
+            f"[{fitted.lang}] {fitted.questions} questions: model={fitted.model!r} "
+            f"threshold={fitted.threshold} strong={fitted.strong}"
+        )
 
 
 def _scratch(config: Settings, articles: Path, work: Path) -> Path:

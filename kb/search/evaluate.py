@@ -269,35 +269,6 @@ def table(results: list[ModeResult], title: str = "") -> str:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    lang: str
-    threshold: float
-    answered_in_domain: float
-    flagged_off_topic: float | None
-    in_domain: int
-    off_topic: int
-
-
-def calibrate(
-    in_domain: list[float], off_topic: list[float], lang: str, keep: float = 0.95
-) -> Calibration:
-    """The highest threshold that still answers ``keep`` of the in-domain queries."""
-    scores = np.sort(np.asarray(in_domain, dtype=np.float64))
-    cut = math.floor((1 - keep) * len(scores) + 1e-9)
-    threshold = float(scores[cut]) if len(scores) else 0.5
-    threshold = math.floor(threshold * 1000) / 1000  # inclusive of the query at the cut
-    off = np.asarray(off_topic, dtype=np.float64)
-    return Calibration(
-        lang=lang,
-        threshold=threshold,
-        answered_in_domain=float((scores >= threshold).mean()) if len(scores) else 0.0,
-        flagged_off_topic=float((off < threshold).mean()) if len(off) else None,
-        in_domain=len(scores),
-        off_topic=len(off),
-    )
-
-
-@dataclass(frozen=True)
 class Decision:
     """How well the answered / not-answered decision and its labels hold, per language."""
 

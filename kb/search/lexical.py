@@ -245,6 +245,34 @@ class LexicalIndex:
                 found.append(Typo(m.start(), m.end(), m.group(), term, candidates, terms))
         return found
 
+    def _unit_weights(
+        self,
+        units: list[tuple[tuple[str, ...], list[tuple[str, ...]]]],
+        fuzzy: dict[str, list[tuple[str, float]]],
+    ) -> list[float]:
+        """IDF of each query unit; a typo weighs as its likeliest correction."""
+        return [
+            self.idf(fuzzy[phrase[0]][0][0])
+            if len(phrase) == 1 and phrase[0] in fuzzy
+            else sum(self.idf(t) for t in phrase)
+            for phrase, _ in units
+        ]
+
+    def unknown_share(self, terms: list[str], typos: list[Typo] | None = None) -> float:
+        """Share of the query's IDF mass in words no section of this language uses, not
+        even as a likely typo or through a synonym: an off-topic question usually names
+        something the help center never mentions ("guitar", "Australia")."""
+        fuzzy = {t.term: t.terms for t in typos or []}
+        units = self.expand(terms)
+        weights = self._unit_weights(units, fuzzy)
+        unknown = sum(
+            weight
+            for (phrase, alternatives), weight in zip(units, weights, strict=True)
+            if not (len(phrase) == 1 and phrase[0] in fuzzy)
+            and not any(all(t in self.df for t in p) for p in alternatives)
+        )
+        return unknown / sum(weights) if weights else 0.0
+
     def score(
         self, terms: list[str], typos: list[Typo] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -260,12 +288,7 @@ class LexicalIndex:
         scores = np.zeros(self.n_docs, dtype=np.float32)
         covered = np.zeros(self.n_docs, dtype=np.float32)
         units = self.expand(terms)
-        weights = [
-            self.idf(fuzzy[phrase[0]][0][0])
-            if len(phrase) == 1 and phrase[0] in fuzzy
-            else sum(self.idf(t) for t in phrase)
-            for phrase, _ in units
-        ]
+        weights = self._unit_weights(units, fuzzy)
         total_idf = sum(weights) or 1.0
         for (phrase, alternatives), weight in zip(units, weights, strict=True):
             unit_scores = np.zeros(self.n_docs, dtype=np.float32)

@@ -9,9 +9,8 @@ sum of the two on this query's own scale (kb.search.fusion explains why), and th
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from threading import Lock
@@ -20,81 +19,21 @@ from typing import Any
 import numpy as np
 
 from kb import language
-from kb.errors import QueryError, empty_query, too_long, unknown_language
+from kb.errors import QueryError, empty_query, too_long
 from kb.models.embeddings import Embedder, as_queries, embedder_for
-from kb.search.fusion import ModelProfile, label, lexical_confidence, profile_for, rrf
+from kb.search.candidates import article_signals, lexical_sections, query_languages
+from kb.search.fusion import Evidence, ModelProfile, label, lexical_confidence, profile_for
 from kb.search.index import SearchIndex
 from kb.search.lexical import Analyzer, LexicalIndex
+from kb.search.ranking import Ranking
+from kb.search.results import ArticleSignals, Hit, SearchResult
 from kb.search.shared_cache import SharedCache
 from kb.search.snippets import make_snippet
 from kb.search.typos import Typo, corrected
 from kb.settings import Settings
 from kb.text import clean_unicode, fold_diacritics
 
-CANDIDATES = 100  # sections per signal and language that reach the fusion
 MODES = ("hybrid", "dense", "lexical", "rrf")
-
-
-@dataclass
-class ArticleSignals:
-    """One candidate article's evidence: its best section by each signal."""
-
-    key: tuple[str, str]
-    cosine: float = -1.0
-    dense_cid: int = -1
-    bm25: float = 0.0  # relative to the query's best section in that language
-    coverage: float = 0.0
-    lexical_cid: int = -1
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
-
-
-@dataclass(frozen=True)
-class Hit:
-    slug: str
-    lang: str
-    title: str
-    url: str
-    section: str | None
-    snippet: str
-    score: float
-    section_id: str | None
-    snippet_html: str
-    confidence: str  # strong | partial | weak
-    dense: float
-    lexical: float
-    confidence_score: float  # absolute evidence, compared with the answer threshold
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    lang: str | None
-    answered: bool
-    hits: list[Hit]
-    threshold: float
-    fallback_from: str | None = None  # the asked language had no answer; these are another's
-    corrected_query: str | None = None  # these hits answer this spelling, not the typed one
-
-    @cached_property
-    def json(self) -> bytes:
-        """The HTTP API's body, serialised once: a cached result is served many times."""
-        return json.dumps(
-            self.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        ).encode("utf-8")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "lang": self.lang,
-            "answered": self.answered,
-            "fallback_from": self.fallback_from,
-            "corrected_query": self.corrected_query,
-            "results": [h.to_dict() for h in self.hits],
-        }
 
 
 def normalise_query(query: str, max_chars: int) -> str:
@@ -153,30 +92,8 @@ class Searcher:
     def languages_for(
         self, query: str, lang: str | None, prefer: str | None = None
     ) -> tuple[str, ...]:
-        """The strict language if given; else the query's language when it can be told
-        (function words, letters, then which language's vocabulary knows its words);
-        else the preferred (page) language; else all."""
-        available = self.index.languages
-        if lang:
-            lang = lang.strip().lower()
-            if lang not in available:
-                raise unknown_language(lang, available)
-            return (lang,)
-        if len(available) <= 1:
-            return available
-        detected = language.detect(query, available)
-        if detected:
-            return (detected,)
-        known = {
-            lg: sum(1 for t in set(lex.analyzer.terms(query)) if t in lex.df)
-            for lg, lex in self.index.lexical.items()
-        }
-        ranked = sorted(known.items(), key=lambda kv: -kv[1])
-        if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            return (ranked[0][0],)
-        if prefer in available:
-            return (prefer,) if prefer else available
-        return available
+        """The article languages a query searches (:func:`query_languages`)."""
+        return query_languages(self.index, query, lang, prefer)
 
     def search(
         self,
@@ -212,10 +129,7 @@ class Searcher:
             if correct and not result.answered and mode == "hybrid":
                 result = self._corrected(result, lang, limit, prefer)
             if self.shared is not None:
-                self.shared.put_result(
-                    (*key, *self._shared_key),
-                    {**result.to_dict(), "threshold": result.threshold},
-                )
+                self.shared.put_result((*key, *self._shared_key), result.to_cache())
         with self._lock:
             self._results[key] = result
             if len(self._results) > self._cache_size:
@@ -229,15 +143,7 @@ class Searcher:
         data = self.shared.result((*key, *self._shared_key))
         if data is None:
             return None
-        return SearchResult(
-            query=data["query"],
-            lang=data["lang"],
-            answered=data["answered"],
-            hits=[Hit(**h) for h in data["results"]],
-            threshold=data["threshold"],
-            fallback_from=data["fallback_from"],
-            corrected_query=data.get("corrected_query"),
-        )
+        return SearchResult.from_dict(data)
 
     @property
     def _shared_key(self) -> tuple[Any, ...]:
@@ -283,54 +189,9 @@ class Searcher:
         return profile_for(str(self.index.manifest.get("model", {}).get("name", "")))
 
     def signals(self, query: str, langs: tuple[str, ...]) -> dict[tuple[str, str], ArticleSignals]:
-        """Each candidate article's best section by cosine and by BM25, with both ranks.
-
-        Candidates: the nearest sections by vector (any language, so a multilingual model
-        can answer across languages) and the best BM25 sections of each asked language.
-        """
-        index = self.index
-        qvec = self._query_vector(query)
-        n = len(index.chunks)
-        candidate_ids: set[int] = set()
-        if n:
-            k = min(CANDIDATES * max(1, len(index.languages)), n)
-            _, ids = index.dense.search(qvec.reshape(1, -1), k)
-            candidate_ids.update(int(i) for i in ids[0] if i >= 0)
-        lexical: dict[int, tuple[float, float]] = {}  # chunk -> (BM25 relative, coverage)
-        for lg in langs:
-            lex = index.lexical.get(lg)
-            terms = lex.analyzer.terms(query) if lex else []
-            if lex is None or not terms:
-                continue
-            bm25, coverage = lex.score(terms, self.typos(lex, query))
-            top = float(bm25.max()) if len(bm25) else 0.0
-            if top <= 0:
-                continue
-            best = np.argpartition(-bm25, min(CANDIDATES, len(bm25) - 1))[:CANDIDATES]
-            for i in best:
-                if bm25[i] > 0:
-                    lexical[int(lex.chunk_ids[i])] = (float(bm25[i]) / top, float(coverage[i]))
-        candidate_ids.update(lexical)
-        ordered = sorted(c for c in candidate_ids if index.chunks[c].lang in langs)
-        cosines = (index.vectors[ordered] @ qvec).tolist() if ordered else []
-        out: dict[tuple[str, str], ArticleSignals] = {}
-        for cid, cosine in zip(ordered, cosines, strict=True):
-            key = index.chunk_article[cid]
-            sig = out.get(key)
-            if sig is None:
-                sig = out[key] = ArticleSignals(key)
-            if cosine > sig.cosine:
-                sig.cosine, sig.dense_cid = cosine, cid
-            rel, cov = lexical.get(cid, (0.0, 0.0))
-            if rel > sig.bm25:
-                sig.bm25, sig.coverage, sig.lexical_cid = rel, cov, cid
-        by_dense = sorted(out.values(), key=lambda a: (-a.cosine, a.key))
-        for rank, sig in enumerate(by_dense, 1):
-            sig.dense_rank = rank
-        by_lexical = sorted((a for a in out.values() if a.bm25 > 0), key=lambda a: (-a.bm25, a.key))
-        for rank, sig in enumerate(by_lexical, 1):
-            sig.lexical_rank = rank
-        return out
+        """Each candidate article's best section by cosine and by BM25, with both ranks."""
+        lexical = lexical_sections(self.index, query, langs, self.typos)
+        return article_signals(self.index, self._query_vector(query), lexical, langs)
 
     def _search(
         self,
@@ -348,61 +209,68 @@ class Searcher:
             raise QueryError(f"mode must be one of {', '.join(MODES)}")
         langs = self.languages_for(query, lang, prefer)
         candidates = self.signals(query, langs)
-        cosines = [s.cosine for s in candidates.values()]
-        low, high = (min(cosines), max(cosines)) if cosines else (0.0, 1.0)
-        dense_weight, lexical_weight = self.profile.rank_weights
-
-        def rank_score(sig: ArticleSignals) -> float:
-            if mode == "dense":
-                return sig.cosine
-            if mode == "lexical":
-                return sig.bm25
-            if mode == "rrf":
-                return rrf([sig.dense_rank, sig.lexical_rank], [1.0, 1.0])
-            # the cosine spread within this query's candidates: 0 the farthest, 1 the nearest
-            dense = (sig.cosine - low) / (high - low) if high > low else 1.0
-            return dense_weight * dense + lexical_weight * sig.bm25
-
+        ranking = Ranking.of(list(candidates.values()), mode, self.profile.rank_weights)
         pool = [s for s in candidates.values() if mode != "lexical" or s.bm25 > 0]
-        ranked = sorted(pool, key=lambda s: (-rank_score(s), s.key))[:limit]
-        query_terms = {
+        ranked = sorted(pool, key=lambda s: (-ranking.score(s), s.key))[:limit]
+        terms = {
             lg: lex.highlight_terms(lex.analyzer.terms(query))
             | {term for typo in self.typos(lex, query) for term, _ in typo.terms}
             for lg, lex in self.index.lexical.items()
             if lg in langs
         }
-        hits = [self._hit(sig, rank_score(sig), mode, query_terms, foreign) for sig in ranked]
+        unknown = {lg: self._unknown_share(query, lg) for lg in langs}
+        hits = [
+            self._hit(sig, ranking, terms, foreign, unknown.get(sig.key[0], 0.0)) for sig in ranked
+        ]
         top_lang = hits[0].lang if hits else (langs[0] if langs else "default")
-        threshold = self._threshold(foreign or top_lang)
+        one_signal = bool(foreign) or mode in ("dense", "lexical")
+        threshold = self._threshold(foreign or top_lang, one_signal)
         answered = bool(hits) and hits[0].confidence_score >= threshold
         result = SearchResult(
             query, langs[0] if len(langs) == 1 else None, answered, hits, threshold
         )
-        others = tuple(lg for lg in self.index.languages if lg not in langs)
-        if not answered and lang is None and len(langs) == 1 and others and mode == "hybrid":
-            # nothing in the visitor's language: offer another language's answer, found by
-            # meaning (the multilingual vectors) and by the words the languages share;
-            # the asked language's function words mean nothing in the other language
-            stop = language.STOPWORDS.get(langs[0], frozenset())
-            content = " ".join(
-                w for w in query.split() if fold_diacritics(w.lower().strip("?!.,")) not in stop
-            )
-            other = self._search_in(content or query, others, limit, mode, langs[0])
-            if other.answered and not self._has_translation(other.hits[0], langs[0]):
-                return SearchResult(
-                    query, other.lang, True, other.hits, other.threshold, fallback_from=langs[0]
-                )
+        if not answered and lang is None and len(langs) == 1 and mode == "hybrid":
+            return self._in_another_language(query, langs[0], limit) or result
         return result
 
-    def _threshold(self, lang: str) -> float:
-        """The calibrated threshold recorded with the index, else the model's default."""
+    def _in_another_language(self, query: str, asked: str, limit: int) -> SearchResult | None:
+        """Nothing in the visitor's language: another language's answer, found by meaning
+        (the multilingual vectors) and by the words the languages share; the asked
+        language's function words mean nothing in the other language. None when no other
+        language answers, or the answer has an ``asked`` translation that was less sure."""
+        others = tuple(lg for lg in self.index.languages if lg != asked)
+        if not others:
+            return None
+        stop = language.STOPWORDS.get(asked, frozenset())
+        content = " ".join(
+            w for w in query.split() if fold_diacritics(w.lower().strip("?!.,")) not in stop
+        )
+        other = self._search_in(content or query, others, limit, "hybrid", asked)
+        if not other.answered or self._has_translation(other.hits[0], asked):
+            return None
+        return SearchResult(
+            query, other.lang, True, other.hits, other.threshold, fallback_from=asked
+        )
+
+    def _threshold(self, lang: str, one_signal: bool = False) -> float:
+        """The threshold `kb calibrate` recorded with the index, else the model's default
+        (the thresholds a build records are the defaults of its day: not used).
+        ``one_signal``: for one signal alone (an answer in another language, found by
+        meaning; the dense or lexical mode)."""
+        if one_signal:
+            single = self.profile.signal_thresholds
+            return float(single.get(lang, single["default"]))
         if self.threshold_override is not None:
             return self.threshold_override
-        recorded = self.index.manifest.get("answer_thresholds") or {}
+        recorded = self._calibrated
         if lang in recorded:
-            return float(recorded[lang])
+            return recorded[lang]
         defaults = self.profile.thresholds
         return float(defaults.get(lang, recorded.get("default", defaults["default"])))
+
+    @cached_property
+    def _calibrated(self) -> dict[str, float]:
+        return self.profile.current_calibration(self.index.manifest)
 
     def _has_translation(self, hit: Hit, lang: str) -> bool:
         """Whether the article exists in ``lang`` too: then the visitor's own language was
@@ -422,6 +290,12 @@ class Searcher:
         results = [self._search(query, lg, limit, None, mode, foreign=asked) for lg in langs]
         return max(results, key=lambda r: r.hits[0].confidence_score if r.hits else 0.0)
 
+    def _unknown_share(self, query: str, lang: str) -> float:
+        lex = self.index.lexical.get(lang)
+        if lex is None:
+            return 1.0
+        return lex.unknown_share(lex.analyzer.terms(query), lex.typos(query))
+
     def _heading_match(self, cid: int, terms: set[str]) -> float:
         """Share of the chunk's own heading words that the query (or a synonym) used."""
         if not terms:
@@ -432,51 +306,67 @@ class Searcher:
     def _hit(
         self,
         sig: ArticleSignals,
-        score: float,
-        mode: str,
+        ranking: Ranking,
         terms: dict[str, set[str]],
         foreign: str | None = None,
+        unknown: float = 0.0,
     ) -> Hit:
+        """``unknown``: share of the query's IDF mass its language's articles never use."""
         lang, slug = sig.key
+        mode = ranking.mode
+        cid, heading = self._shown_section(sig, mode, terms.get(lang, set()))
         confidence = self.profile.confidence_for(foreign or lang)
         dense = confidence.dense_signal(sig.cosine)
         lexical = lexical_confidence(sig.coverage, sig.bm25)
-        # the section shown: the one whose own heading matches, else the lexical one when
-        # it carries the query's words, else the nearest by meaning
-        cid = sig.dense_cid
-        heading = 0.0
-        if sig.lexical_cid >= 0 and mode != "dense":
-            heading = self._heading_match(sig.lexical_cid, terms.get(lang, set()))
-            if mode == "lexical" or heading > 0 or sig.coverage >= 0.999 or cid < 0:
-                cid = sig.lexical_cid
+        evidence = None
         if mode == "dense" or foreign:
             sure = dense
         elif mode == "lexical":
             sure = lexical
         else:
-            sure = confidence.score(dense, lexical, heading)
-        threshold = self._threshold(foreign or lang)
+            evidence = Evidence(
+                cosine=sig.cosine,
+                lexical=lexical,
+                heading=heading if lexical > 0 else 0.0,
+                unknown=unknown,
+                margin=sig.cosine - ranking.rival(sig),
+            )
+            sure = confidence.judge(evidence)
+        one_signal = bool(foreign) or mode in ("dense", "lexical")
+        strong = None if one_signal else self.profile.strong.get(lang)
         chunk = self.index.chunks[cid]
         article = self.index.articles[(lang, slug)]
         plain, marked = make_snippet(
             chunk.text or article.description, terms.get(lang, set()), Analyzer(lang)
         )
-        url = article.url + (f"#{chunk.section_id}" if chunk.section_id else "")
         return Hit(
             slug=slug,
             lang=lang,
             title=article.title,
-            url=url,
+            url=article.url + (f"#{chunk.section_id}" if chunk.section_id else ""),
             section=chunk.heading if chunk.section_id else None,
             snippet=plain,
-            score=round(score, 4),
+            score=round(ranking.score(sig), 4),
             section_id=chunk.section_id,
             snippet_html=marked,
-            confidence=label(sure, threshold),
+            confidence=label(sure, self._threshold(foreign or lang, one_signal), strong),
             dense=round(dense, 4),
             lexical=round(lexical, 4),
             confidence_score=round(sure, 4),
+            evidence=evidence,
         )
+
+    def _shown_section(self, sig: ArticleSignals, mode: str, terms: set[str]) -> tuple[int, float]:
+        """The section shown, and how much of its heading the query used: the one whose
+        own heading matches, else the lexical one when it carries the query's words,
+        else the nearest by meaning."""
+        cid = sig.dense_cid
+        heading = 0.0
+        if sig.lexical_cid >= 0 and mode != "dense":
+            heading = self._heading_match(sig.lexical_cid, terms)
+            if mode == "lexical" or heading > 0 or sig.coverage >= 0.999 or cid < 0:
+                cid = sig.lexical_cid
+        return cid, heading
 
 
 def open_searcher(settings: Settings, index_dir: Path | None = None) -> Searcher:

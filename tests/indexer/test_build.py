@@ -12,7 +12,7 @@ from kb.errors import IndexMismatchError, KBError
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import SearchIndex, current_version
 from kb.settings import Settings
-from tests.conftest import write
+from tests.helpers import write
 
 
 @pytest.fixture()

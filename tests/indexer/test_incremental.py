@@ -17,10 +17,7 @@ from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import SearchIndex
 from kb.search.searcher import Searcher
 from kb.settings import Settings
-from tests.conftest import live_server
-from web.app import create_app
-
-ARTICLES = Path(__file__).parents[2] / "articles"
+from tests.helpers import ARTICLES, AppFactory
 
 
 class CountingEmbedder:
@@ -109,7 +106,7 @@ def test_only_what_changed_is_embedded(
 
 
 def test_server_swaps_to_new_index_without_failed_requests(
-    workspace: Settings, embedder: SentenceTransformerEmbedder
+    workspace: Settings, embedder: SentenceTransformerEmbedder, make_app: AppFactory
 ) -> None:
     build_index(workspace, embedder, quiet=True)
     db = workspace.index_dir.parent / "events.sqlite3"
@@ -124,7 +121,7 @@ def test_server_swaps_to_new_index_without_failed_requests(
                     client.get("/api/search", params={"q": "delivery cost"}).status_code
                 )
 
-    with live_server(create_app(settings, embedder)) as base:
+    with make_app.served(settings) as base:
         workers = [threading.Thread(target=hammer, args=(base,)) for _ in range(4)]
         for w in workers:
             w.start()
@@ -152,14 +149,12 @@ def test_server_swaps_to_new_index_without_failed_requests(
 
 
 def test_a_broken_new_version_is_reported_and_the_old_one_keeps_serving(
-    workspace: Settings, embedder: SentenceTransformerEmbedder
+    workspace: Settings, embedder: SentenceTransformerEmbedder, make_app: AppFactory
 ) -> None:
-    from fastapi.testclient import TestClient
-
     build_index(workspace, embedder, quiet=True)
     db = workspace.index_dir.parent / "events.sqlite3"
     settings = workspace.replace(database_url=f"sqlite:///{db}", reload_interval=0)
-    with TestClient(create_app(settings, embedder)) as client:
+    with make_app.client(settings) as client:
         before = client.get("/healthz").json()["index_version"]
         broken = workspace.index_dir / "versions" / "99999999T000000-broken"
         broken.mkdir(parents=True)

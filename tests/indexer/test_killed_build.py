@@ -19,7 +19,7 @@ from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import SearchIndex, current_version
 from kb.search.searcher import Searcher
 from kb.settings import Settings
-from tests.conftest import write
+from tests.helpers import write
 
 # dies exactly while the new version's files are being written (before its manifest)
 DIE_WHILE_WRITING = """

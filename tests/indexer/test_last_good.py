@@ -21,8 +21,7 @@ from kb.cli import app as cli
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import current_version
 from kb.settings import Settings
-from tests.conftest import ARTICLES, live_server, write
-from web.app import create_app
+from tests.helpers import ARTICLES, AppFactory, live_server, write
 
 KEPT = re.compile(r"keeping the version published on \d{4}-\d\d-\d\d \d\d:\d\d UTC")
 
@@ -61,7 +60,7 @@ def found(client: httpx.Client | TestClient, query: str, slug: str) -> bool:
 
 
 def test_kb_index_keeps_the_last_good_version_of_a_broken_article(
-    site: Settings, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
+    site: Settings, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     good = break_title(site)
     write(site.articles_dir, "hr/povrati/nova.md", "---\ntitle: Nova\ndraft: možda\n---\nx\n")
@@ -77,7 +76,7 @@ def test_kb_index_keeps_the_last_good_version_of_a_broken_article(
     assert f"{site.articles_dir}/hr/povrati/nova.md:3: error: draft:" in result.output
     assert "1 left out with errors, 1 kept as last published" in result.output
     assert current_version(site.index_dir) != before  # everything else was published
-    with TestClient(create_app(site, embedder)) as client:
+    with make_app.client(site) as client:
         page = client.get("/hr/articles/jamstvo")
         assert page.status_code == 200 and "Jamstvo" in page.text
         assert "zmajokrilcima" not in page.text  # the last good version, not the broken one
@@ -91,7 +90,7 @@ def test_kb_index_keeps_the_last_good_version_of_a_broken_article(
     (site.articles_dir / "hr/povrati/nova.md").unlink()
     fixed = CliRunner().invoke(cli, ["index", "--quiet"])
     assert fixed.exit_code == 0, fixed.output
-    with TestClient(create_app(site, embedder)) as client:
+    with make_app.client(site) as client:
         assert "zmajokrilcima" in client.get("/hr/articles/jamstvo").text
 
 
@@ -109,9 +108,9 @@ def test_strict_publishes_nothing_while_a_file_is_broken(
 
 
 def test_reload_content_keeps_serving_a_broken_article_and_shows_the_error(
-    site: Settings, embedder: SentenceTransformerEmbedder, capfd: pytest.CaptureFixture[str]
+    site: Settings, make_app: AppFactory, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    application = create_app(site, embedder)
+    application = make_app(site)
     stop = threading.Event()
 
     def swap() -> object:

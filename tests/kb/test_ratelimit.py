@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from kb.ratelimit import Rate, RateLimits, parse_rate
 from kb.settings import Settings
-from tests.conftest import REDIS_URL, RedisServer
+from tests.helpers import REDIS_URL, RedisServer
 
 THREE_A_MINUTE = RateLimitItemPerMinute(3)
 

@@ -4,9 +4,7 @@ built into a real index once per test session)."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,36 +13,9 @@ import pytest
 from indexer.build import build_index
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import write
-from tests.web.hostile import PAYLOADS
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"  # kept for people
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-HOSTILE_ADMIN = "hostile-admin-token"
-HOSTILE_AGENT = "hostile-agent-token"
-
-
-def hostile_article(n: int, payload: str) -> str:
-    one_line = payload.replace("\n", " ")
-    return (
-        "---\n"
-        f"title: {json.dumps(f'Hostile {n} {one_line}')}\n"
-        f"description: {json.dumps(payload)}\n"
-        f"tags: [{json.dumps(one_line)}, hostile]\n"
-        "---\n"
-        f"Hostile payload number {n} in the intro: {payload}\n\n"
-        f"## Section {n} {one_line}\n\n"
-        f"Refund text of section {n}. {payload}\n\n"
-        f"- list item {one_line}\n"
-    )
+from tests.helpers import pg_url, write
+from tests.web.browsing import ARGS, CHROMIUM, SHOTS
+from tests.web.hostile import HOSTILE_ADMIN, HOSTILE_AGENT, PAYLOADS, hostile_article
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +95,12 @@ def branded_settings(
     report = build_index(settings, embedder, quiet=True)
     assert report.articles == 3, report.problems
     return settings
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty event store, once a SQLite file and once a schema of its own on the real
+    PostgreSQL server: for the tests that run the server as real processes."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    return pg_url(request.getfixturevalue("pg_schema"))

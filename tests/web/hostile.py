@@ -157,3 +157,24 @@ def audit(html: str) -> list[str]:
     if "SSTISSTI" in html:
         parser.problems.append("a template loop ran")
     return parser.problems
+
+
+HOSTILE_ADMIN = "hostile-admin-token"
+HOSTILE_AGENT = "hostile-agent-token"
+
+
+def hostile_article(n: int, payload: str) -> str:
+    """An article with ``payload`` in its title, description, tags, intro, a heading, a
+    section and a list item (the fixture ``hostile_settings`` builds one per payload)."""
+    one_line = payload.replace("\n", " ")
+    return (
+        "---\n"
+        f"title: {json.dumps(f'Hostile {n} {one_line}')}\n"
+        f"description: {json.dumps(payload)}\n"
+        f"tags: [{json.dumps(one_line)}, hostile]\n"
+        "---\n"
+        f"Hostile payload number {n} in the intro: {payload}\n\n"
+        f"## Section {n} {one_line}\n\n"
+        f"Refund text of section {n}. {payload}\n\n"
+        f"- list item {one_line}\n"
+    )

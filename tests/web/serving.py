@@ -1,4 +1,5 @@
-"""`kb serve` as a real process group, for the tests that stop, load or split it.
+"""`kb serve` as a real process group, for the tests that stop, load or split it, and
+the load they put on it: client threads sending requests until told to stop.
 
 The child runs this checkout's code whatever the interpreter's installed copy points at
 (a git worktree, or a normal checkout run from the repository root): the repository root
@@ -7,26 +8,35 @@ goes first on ``PYTHONPATH``, which uvicorn's worker processes inherit.
 
 from __future__ import annotations
 
+import itertools
 import os
-import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 import httpx
+import sqlalchemy as sa
 
-from tests.conftest import ROOT
+from kb.insights import schema
+from kb.insights.events import EventStore
+from tests.helpers import ROOT, free_port
+
+__all__ = [
+    "KB",
+    "Load",
+    "free_port",
+    "server_env",
+    "start_kb_serve",
+    "stored_queries",
+    "wait_ready",
+]
 
 KB = [sys.executable, "-c", "from kb.cli import app; app()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env(**settings: str) -> dict[str, str]:
@@ -72,3 +82,52 @@ def wait_ready(
         if not ok:
             time.sleep(0.2)
     assert streak >= 4, "not ready in time:\n" + log_path.read_text()
+
+
+def stored_queries(database_url: str) -> Counter[str]:
+    """How many times each query is in the event store's searches table (read directly:
+    no migration, no writer thread)."""
+    store = EventStore(database_url)
+    try:
+        with store.engine.connect() as conn:
+            return Counter(conn.execute(sa.select(schema.searches.c.query)).scalars())
+    finally:
+        store.engine.dispose()
+
+
+class Load:
+    """Client threads putting load on a server, each running ``client(n)`` (n = 0, 1, ...)
+    until the ``with`` block ends and sets ``stop`` (or until ``client`` returns on its own,
+    as when the server has gone). Subclasses say what one client sends and what they
+    record; the base gives them a lock, a list of failures, and distinct numbers for
+    distinct queries across all threads."""
+
+    def __init__(self, threads: int, join_seconds: float = 60) -> None:
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.failures: list[str] = []
+        self._join_seconds = join_seconds
+        self._numbers = itertools.count()
+        self._threads = [threading.Thread(target=self.client, args=(n,)) for n in range(threads)]
+
+    def __enter__(self) -> Self:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(self._join_seconds)
+
+    def client(self, n: int) -> None:
+        raise NotImplementedError
+
+    def next_number(self) -> int:
+        """A number no other thread gets: a distinct query each time."""
+        with self.lock:
+            return next(self._numbers)
+
+    def failed(self, what: str) -> None:
+        with self.lock:
+            self.failures.append(what)

@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
 from kb.insights import schema
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import GOLDEN, read_tsv
-from web.app import create_app
+from tests.helpers import GOLDEN, AppFactory, read_tsv
+from tests.web.clients import bearer, csrf_token, vote
 
 TOKEN = "test-admin-token-123"
 
@@ -71,12 +70,13 @@ MIX += [
 def gap_client(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("gaps") / "events.sqlite3"
-    settings = demo_settings.replace(database_url=f"sqlite:///{db}", admin_token=TOKEN)
-    with TestClient(create_app(settings, embedder)) as client:
+    with make_app.client(
+        demo_settings, database_url=f"sqlite:///{db}", admin_token=TOKEN
+    ) as client:
         yield client
 
 
@@ -96,19 +96,15 @@ def visit(client: TestClient, session: str, lang: str, query: str, action: str) 
     CLICKED.append(session)
     article = client.get(href.split("#")[0]).text
     if action == "click-vote-no":
-        csrf = re.search(r'name="csrf" value="([^"]+)"', article).group(1)
         search_id = re.search(r'name="search_id" value="([^"]*)"', article).group(1)
-        action_url = re.search(r'<form method="post" action="([^"]+)"', article).group(1)
-        r = client.post(
-            action_url,
-            data={
-                "helpful": "no",
-                "csrf": csrf,
-                "search_id": search_id,
-                "reason": "not_answered",
-                "comment": "no info",
-            },
-            follow_redirects=False,
+        r = vote(
+            client,
+            href,
+            "no",
+            page=article,
+            search_id=search_id,
+            reason="not_answered",
+            comment="no info",
         )
         assert r.status_code == 303
 
@@ -126,7 +122,7 @@ def fed(gap_client: TestClient) -> TestClient:
 
 
 def admin_get(client: TestClient, url: str) -> object:
-    return client.get(url, headers={"Authorization": f"Bearer {TOKEN}"})
+    return client.get(url, headers=bearer(TOKEN))
 
 
 def test_every_search_click_and_vote_is_stored(fed: TestClient) -> None:
@@ -259,7 +255,7 @@ def test_admin_pages_need_the_token(fed: TestClient) -> None:
 def test_login_form_sets_a_signed_httponly_cookie_and_checks_csrf(fed: TestClient) -> None:
     fed.cookies.clear()
     form = fed.get("/admin/login").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    csrf = csrf_token(form)
     forged = fed.post(
         "/admin/login", data={"token": TOKEN, "csrf": "forged"}, follow_redirects=False
     )

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
 from kb.insights import schema
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import AppFactory
+from tests.web.clients import bearer, csrf_token, form_token, login
 
 AGENT = "agent-token-456"
 ADMIN = "admin-token-789"
@@ -28,17 +28,17 @@ MESSAGE = (
 def agent_client(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("agent") / "events.sqlite3"
-    settings = demo_settings.replace(
+    with make_app.client(
+        demo_settings,
         database_url=f"sqlite:///{db}",
         agent_token=AGENT,
         admin_token=ADMIN,
         public_url="https://pomoc.bura.hr",
-    )
-    with TestClient(create_app(settings, embedder)) as client:
+    ) as client:
         yield client
 
 
@@ -56,9 +56,7 @@ def test_api_suggest_needs_a_token(agent_client: TestClient) -> None:
 
 
 def test_api_suggest_answers_both_questions(agent_client: TestClient) -> None:
-    r = agent_client.post(
-        "/api/suggest", json={"message": MESSAGE}, headers={"Authorization": f"Bearer {AGENT}"}
-    )
+    r = agent_client.post("/api/suggest", json={"message": MESSAGE}, headers=bearer(AGENT))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["lang"] == "hr" and len(body["questions"]) == 2
@@ -74,7 +72,7 @@ def test_api_suggest_answers_both_questions(agent_client: TestClient) -> None:
 def test_api_suggest_counts_one_message_with_its_units_and_drafts_one_reply(
     agent_client: TestClient,
 ) -> None:
-    auth = {"Authorization": f"Bearer {AGENT}"}
+    auth = bearer(AGENT)
     events = agent_client.app.state.kb.events
     events.flush()
     before = len(events.rows(schema.agent_messages))
@@ -99,7 +97,7 @@ def test_api_suggest_counts_one_message_with_its_units_and_drafts_one_reply(
 
 
 def test_api_suggest_rejects_bad_input_with_4xx(agent_client: TestClient) -> None:
-    auth = {"Authorization": f"Bearer {AGENT}"}
+    auth = bearer(AGENT)
     assert agent_client.post("/api/suggest", json={}, headers=auth).status_code == 422
     assert agent_client.post("/api/suggest", json={"message": ""}, headers=auth).status_code == 422
     huge = agent_client.post("/api/suggest", json={"message": "a" * 20_000}, headers=auth)
@@ -117,10 +115,6 @@ def test_api_suggest_rejects_bad_input_with_4xx(agent_client: TestClient) -> Non
     assert (search.status_code, search.json()) == (422, german.json()), "one rule, one message"
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
 def test_agents_have_their_own_login_in_both_languages(agent_client: TestClient) -> None:
     client = agent_client
     client.cookies.clear()
@@ -134,14 +128,14 @@ def test_agents_have_their_own_login_in_both_languages(agent_client: TestClient)
     assert "<title>Agent login" in en and "Access token" in en
     no_csrf = client.post("/agent/login", data={"token": AGENT, "csrf": "x"})
     assert no_csrf.status_code == 403
-    wrong = client.post("/agent/login", data={"token": "nope", "csrf": _csrf(hr), "hl": "hr"})
+    wrong = client.post("/agent/login", data={"token": "nope", "csrf": csrf_token(hr), "hl": "hr"})
     assert wrong.status_code == 401 and "Token nije ispravan." in wrong.text
     for token in (AGENT, ADMIN):  # an admin may work as an agent
         client.cookies.clear()
         form = client.get("/agent/login?hl=hr").text
         login = client.post(
             "/agent/login",
-            data={"token": token, "csrf": _csrf(form), "next": "/agent", "hl": "hr"},
+            data={"token": token, "csrf": csrf_token(form), "next": "/agent", "hl": "hr"},
             follow_redirects=False,
         )
         assert login.status_code == 303 and login.headers["location"] == "/agent?hl=hr"
@@ -153,12 +147,12 @@ def test_agents_have_their_own_login_in_both_languages(agent_client: TestClient)
     form = client.get("/agent/login").text
     sneaky = client.post(
         "/agent/login",
-        data={"token": AGENT, "csrf": _csrf(form), "next": "/admin/gaps"},
+        data={"token": AGENT, "csrf": csrf_token(form), "next": "/admin/gaps"},
         follow_redirects=False,
     )
     assert sneaky.headers["location"] == "/agent", "an agent token never opens admin pages"
     assert client.get("/admin/gaps", headers={"Accept": "application/json"}).status_code == 401
-    logout = client.post("/agent/logout", data={"csrf": _csrf(client.get("/agent").text)})
+    logout = client.post("/agent/logout", data={"csrf": form_token(client, "/agent")})
     assert logout.url.path == "/agent/login"
     client.cookies.clear()
 
@@ -167,10 +161,8 @@ def test_agent_page_suggests_and_logs_copies_and_one_draft_copy(agent_client: Te
     client = agent_client
     client.cookies.clear()
     client.cookies.set("kb_sid", "agent-session-for-copies-0001")
-    form = client.get("/agent/login").text
-    client.post("/agent/login", data={"token": AGENT, "csrf": _csrf(form), "next": "/agent"})
-    page = client.get("/agent?hl=en").text
-    csrf = _csrf(page)
+    assert login(client, AGENT, form="/agent/login", next="/agent").status_code == 303
+    csrf = form_token(client, "/agent?hl=en")
     result = client.post("/agent", data={"message": MESSAGE, "csrf": csrf, "hl": "en"}).text
     assert 'class="suggestion"' in result and "Copy" in result and "/static/copy.js" in result
     assert 'id="draft"' in result and "Reply ready to send" in result
@@ -205,7 +197,7 @@ def test_agent_page_suggests_and_logs_copies_and_one_draft_copy(agent_client: Te
     assert mine[0]["slug"] == form_fields["slug"] and mine[0]["search_id"]
     assert json.loads(mine[1]["sections"]) == sections
     client.cookies.clear()
-    reuse = client.get("/admin/articles", headers={"Authorization": f"Bearer {ADMIN}"}).text
+    reuse = client.get("/admin/articles", headers=bearer(ADMIN)).text
     assert "Sections agents reused" in reuse
 
 

@@ -15,39 +15,38 @@ from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
 from kb.insights import schema
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import GOLDEN, read_tsv
-from tests.kb.assist.test_messages import corpus, personal_values, survivors
-from web.app import create_app
+from tests.helpers import GOLDEN, AppFactory, read_tsv
+from tests.kb.assist.pii_corpus import corpus, personal_values, survivors
+from tests.web.clients import bearer, form_token, paste
 
 AGENT = "gaps-agent-token"
 ADMIN = "gaps-admin-token"
-AS_AGENT = {"Authorization": f"Bearer {AGENT}"}
-AS_ADMIN = {"Authorization": f"Bearer {ADMIN}"}
+AS_AGENT = bearer(AGENT)
+AS_ADMIN = bearer(ADMIN)
 
 
-def make_client(
+def staffed(
+    make_app: AppFactory,
     demo_settings: Settings,
-    embedder: SentenceTransformerEmbedder,
     tmp_path_factory: pytest.TempPathFactory,
     name: str,
 ) -> TestClient:
+    """The demo with agent and admin tokens and an event store of its own."""
     db = tmp_path_factory.mktemp(name) / "events.sqlite3"
-    settings = demo_settings.replace(
-        database_url=f"sqlite:///{db}", agent_token=AGENT, admin_token=ADMIN
+    return make_app.client(
+        demo_settings, database_url=f"sqlite:///{db}", agent_token=AGENT, admin_token=ADMIN
     )
-    return TestClient(create_app(settings, embedder))
 
 
 @pytest.fixture(scope="module")
 def site(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TestClient]:
-    with make_client(demo_settings, embedder, tmp_path_factory, "agent-privacy") as client:
+    with staffed(make_app, demo_settings, tmp_path_factory, "agent-privacy") as client:
         yield client
 
 
@@ -80,18 +79,14 @@ def test_no_personal_data_survives_in_the_store_the_reports_or_the_agent_pages(
 ) -> None:
     cases = corpus("hr") + corpus("en")
     pages: list[str] = []
-    csrf = re.search(r'name="csrf" value="([^"]+)"', site.get("/agent", headers=AS_AGENT).text)
+    csrf = form_token(site, "/agent", AS_AGENT)
     for n, case in enumerate(cases):
         if n % 3:
             r = site.post("/api/suggest", json={"message": case["message"]}, headers=AS_AGENT)
             assert r.status_code == 200, r.text
             pages.append(r.text)
         else:  # the page, as an agent uses it; the textarea gives back what was pasted
-            r = site.post(
-                "/agent",
-                data={"message": case["message"], "csrf": csrf.group(1)},
-                headers=AS_AGENT,
-            )
+            r = paste(site, case["message"], AS_AGENT, csrf=csrf)
             assert r.status_code == 200 and 'id="draft"' in r.text
             pages.append(re.sub(r'<textarea id="message".*?</textarea>', "", r.text, flags=re.S))
     site.app.state.kb.events.flush()
@@ -148,10 +143,10 @@ ANSWERED_EMAILS = [
 def counting(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TestClient]:
-    with make_client(demo_settings, embedder, tmp_path_factory, "agent-counting") as client:
+    with staffed(make_app, demo_settings, tmp_path_factory, "agent-counting") as client:
         client.cookies.set("kb_sid", "one-agent-working-all-day-0001")
         yield client
 
@@ -205,10 +200,10 @@ GARBAGE = ["��", "ðŸ“¦ paket", "<script>alert(1)</script>", "к а к �
 def test_garbage_is_counted_not_grouped_and_an_answered_topic_closes(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    with make_client(demo_settings, embedder, tmp_path_factory, "agent-garbage") as client:
+    with staffed(make_app, demo_settings, tmp_path_factory, "agent-garbage") as client:
         for n, query in enumerate(GARBAGE):
             client.cookies.set("kb_sid", f"garbage-visitor-{n:04d}-abcdef")
             assert client.get("/api/search", params={"q": query}).status_code in (200, 422)

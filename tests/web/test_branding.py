@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import AppFactory
 
 
 def contrast(a: str, b: str) -> float:
@@ -29,8 +28,8 @@ def contrast(a: str, b: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def site(branded_settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
-    with TestClient(create_app(branded_settings, embedder)) as client:
+def site(branded_settings: Settings, make_app: AppFactory) -> Iterator[TestClient]:
+    with make_app.client(branded_settings) as client:
         yield client
 
 
@@ -73,10 +72,9 @@ def test_an_accent_that_is_not_a_colour_is_refused() -> None:
 
 
 def test_without_branding_the_site_is_just_the_help_center(
-    branded_settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path
+    branded_settings: Settings, make_app: AppFactory
 ) -> None:
-    plain = branded_settings.replace(site_name="", accent_color="", logo_url="")
-    with TestClient(create_app(plain, embedder)) as client:
+    with make_app.client(branded_settings, site_name="", accent_color="", logo_url="") as client:
         page = client.get("/en/").text
     assert "<title>Help Center</title>" in page and "brand.css" not in page
     assert "brand-name" not in page

@@ -11,20 +11,20 @@ import pytest
 
 from indexer.build import BuildReport
 from kb.insights import schema
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import live_server
-from tests.web.conftest import SHOTS
-from web.app import create_app
+from tests.helpers import AppFactory, live_server
+from tests.web.browsing import SHOTS
+from tests.web.clients import bearer
+from tests.web.hostile import HOSTILE_AGENT, PAYLOADS
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def base_url(
-    demo_settings: Settings, demo_build: BuildReport, embedder: SentenceTransformerEmbedder
+    demo_settings: Settings, demo_build: BuildReport, make_app: AppFactory
 ) -> Iterator[str]:
-    with live_server(create_app(demo_settings, embedder)) as url:
+    with make_app.served(demo_settings) as url:
         yield url
 
 
@@ -138,14 +138,16 @@ def watch(page) -> list[str]:
 def staff(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, object]]:
     db = tmp_path_factory.mktemp("browser-staff") / "events.sqlite3"
-    settings = demo_settings.replace(
-        database_url=f"sqlite:///{db}", admin_token=STAFF_ADMIN, agent_token=STAFF_AGENT
+    app = make_app(
+        demo_settings,
+        database_url=f"sqlite:///{db}",
+        admin_token=STAFF_ADMIN,
+        agent_token=STAFF_AGENT,
     )
-    app = create_app(settings, embedder)
     with live_server(app) as url:
         yield url, app
 
@@ -288,7 +290,7 @@ def test_contact_page_then_dashboard_without_javascript(browser, staff) -> None:
 
     manager = browser.new_context(
         java_script_enabled=False,
-        extra_http_headers={"Authorization": f"Bearer {STAFF_ADMIN}"},
+        extra_http_headers=bearer(STAFF_ADMIN),
     )
     page = manager.new_page()
     page.goto(base + "/admin?days=7")
@@ -301,17 +303,12 @@ def test_contact_page_then_dashboard_without_javascript(browser, staff) -> None:
 
 
 def test_hostile_content_runs_no_script_in_the_browser(
-    browser, hostile_settings: Settings, embedder: SentenceTransformerEmbedder
+    browser, hostile_settings: Settings, make_app: AppFactory
 ) -> None:
     """Escaping holds on its own: the page does not even try to run anything, so the
     Content-Security-Policy has nothing to block (a CSP refusal would be a console error)."""
-    from tests.web.conftest import HOSTILE_AGENT
-    from tests.web.hostile import PAYLOADS
-
-    with live_server(create_app(hostile_settings, embedder)) as base:
-        context = browser.new_context(
-            extra_http_headers={"Authorization": f"Bearer {HOSTILE_AGENT}"}
-        )
+    with make_app.served(hostile_settings) as base:
+        context = browser.new_context(extra_http_headers=bearer(HOSTILE_AGENT))
         page = context.new_page()
         problems = watch(page)
         injected = (

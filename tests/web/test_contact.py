@@ -12,26 +12,26 @@ from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
 from kb.insights import analytics, schema
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import AppFactory
+from tests.web.clients import vote
 
 
 @pytest.fixture(scope="module")
 def site(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("contact") / "events.sqlite3"
-    settings = demo_settings.replace(
+    with make_app.client(
+        demo_settings,
         database_url=f"sqlite:///{db}",
         contact_email="help@example.com",
         contact_chat_url="https://chat.example.com/start",
         contact_phone="",
-    )
-    with TestClient(create_app(settings, embedder)) as client:
+    ) as client:
         yield client
 
 
@@ -88,13 +88,7 @@ def test_a_contact_after_reading_is_not_a_self_service_resolution(site: TestClie
     ):
         site.cookies.clear()
         site.cookies.set("kb_sid", session)
-        article = site.get("/en/articles/returns").text
-        csrf = re.search(r'name="csrf" value="([^"]+)"', article).group(1)
-        site.post(
-            "/en/articles/returns/feedback",
-            data={"helpful": "yes", "csrf": csrf},
-            follow_redirects=False,
-        )
+        vote(site, "/en/articles/returns", "yes")
         if then_contact:
             site.get("/en/contact/go?channel=email&q=returns", follow_redirects=False)
     assert events.flush()

@@ -8,20 +8,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.distribution import location
 from kb.search.index import current_version
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import AppFactory
 
 
 def test_a_server_follows_the_shared_location(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -30,13 +28,13 @@ def test_a_server_follows_the_shared_location(
     url = f"file://{tmp_path / 'shared'}"
     shared = location(url)
     shared.publish(built)
-    settings = demo_settings.replace(
+    with make_app.client(
+        demo_settings,
         index_dir=tmp_path / "server",  # empty: everything comes from the location
         index_source=url,
         reload_interval=0,  # the test drives the checks
         database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
-    )
-    with TestClient(create_app(settings, embedder)) as client:
+    ) as client:
         health = client.get("/healthz").json()
         assert health["index_version"] == built.name and health["index_source"] == url
         newer = tmp_path / "build" / "99990101T000000-newer"

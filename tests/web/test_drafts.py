@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from indexer.build import build_index
@@ -18,8 +17,7 @@ from kb.cli import app as cli
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import current_version
 from kb.settings import Settings
-from tests.conftest import ARTICLES, write
-from web.app import create_app
+from tests.helpers import ARTICLES, AppFactory, write
 
 DRAFT = """---
 title: Refurbished phones
@@ -51,10 +49,8 @@ def site(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Settings:
     return settings
 
 
-def test_drafts_are_private_but_previewable(
-    site: Settings, embedder: SentenceTransformerEmbedder
-) -> None:
-    with TestClient(create_app(site, embedder)) as client:
+def test_drafts_are_private_but_previewable(site: Settings, make_app: AppFactory) -> None:
+    with make_app.client(site) as client:
         assert client.get("/en/articles/refurbished-phones").status_code == 404
         hits = client.get("/api/search", params={"q": "refurbished phones"}).json()["results"]
         assert all(h["slug"] != "refurbished-phones" for h in hits)
@@ -72,9 +68,9 @@ def test_drafts_are_private_but_previewable(
 
 
 def test_kb_impact_lists_the_questions_a_draft_would_answer(
-    site: Settings, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
+    site: Settings, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with TestClient(create_app(site, embedder)) as client:
+    with make_app.client(site) as client:
         for query in [
             "do you sell refurbished phones",
             "refurbished iphone",

@@ -4,7 +4,6 @@ half-written index version published under it."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,15 +11,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import CURRENT, current_version
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import PG_URL, AppFactory
+from tests.web.clients import bearer, vote
 
-PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ADMIN = "faults-admin-token"
 
 
@@ -58,11 +55,10 @@ def test_searches_answer_while_the_event_database_is_down_and_events_wait_for_it
     missing_database: tuple[str, Callable[[], None]],
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
 ) -> None:
     url, bring_up = missing_database
-    settings = demo_settings.replace(database_url=url, admin_token=ADMIN)
-    with TestClient(create_app(settings, embedder)) as client:
+    with make_app.client(demo_settings, database_url=url, admin_token=ADMIN) as client:
         events = client.app.state.kb.events
         for q in ["delivery cost", "kako vratiti proizvod", "gift card"]:
             assert client.get("/api/search", params={"q": q}).status_code == 200
@@ -70,16 +66,10 @@ def test_searches_answer_while_the_event_database_is_down_and_events_wait_for_it
         assert client.get("/en/").status_code == 200  # popular articles need the database
         article = client.get("/en/articles/returns")
         assert article.status_code == 200
-        csrf = re.search(r'name="csrf" value="([^"]+)"', article.text).group(1)
-        vote = client.post(
-            "/en/articles/returns/feedback",
-            data={"helpful": "yes", "csrf": csrf},
-            follow_redirects=False,
-        )
-        assert vote.status_code == 303
+        assert vote(client, "/en/articles/returns", page=article.text).status_code == 303
         assert client.get("/healthz").json()["status"] == "ok"
         assert not events.flush(0.5) and events.errors >= 1, "kept, not written, not lost"
-        report = client.get("/admin/gaps", headers={"Authorization": f"Bearer {ADMIN}"})
+        report = client.get("/admin/gaps", headers=bearer(ADMIN))
         assert report.status_code == 503 and "event database" in report.text
         assert "kb_down_" not in report.text, "no connection details in the page"
         bring_up()
@@ -92,7 +82,7 @@ def test_searches_answer_while_the_event_database_is_down_and_events_wait_for_it
             "contacts": 0,
             "agent_messages": 0,
         }
-        report = client.get("/admin/gaps", headers={"Authorization": f"Bearer {ADMIN}"})
+        report = client.get("/admin/gaps", headers=bearer(ADMIN))
         assert report.status_code == 200
 
 
@@ -133,17 +123,17 @@ def test_a_corrupt_new_index_version_is_refused_and_the_old_one_keeps_serving(
     reason: str,
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path: Path,
 ) -> None:
     index_dir = tmp_path / "index"
     shutil.copytree(demo_settings.index_dir, index_dir, ignore=shutil.ignore_patterns("cache"))
-    settings = demo_settings.replace(
+    with make_app.client(
+        demo_settings,
         index_dir=index_dir,
         database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
         reload_interval=0,
-    )
-    with TestClient(create_app(settings, embedder)) as client:
+    ) as client:
         live = current_version(index_dir)
         assert live is not None
         broken = live.parent / "99999999T000000-broken"
@@ -163,7 +153,7 @@ def test_a_corrupt_new_index_version_is_refused_and_the_old_one_keeps_serving(
 def test_a_server_started_on_a_corrupt_current_version_serves_the_previous_one(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path: Path,
 ) -> None:
     """A restart during a bad publish (CURRENT names a broken version) keeps the site up
@@ -179,7 +169,7 @@ def test_a_server_started_on_a_corrupt_current_version_serves_the_previous_one(
     settings = demo_settings.replace(
         index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}"
     )
-    with TestClient(create_app(settings, embedder)) as client:
+    with make_app.client(settings) as client:
         health = client.get("/healthz").json()
         assert health["index_version"] == live.name
         assert (
@@ -187,5 +177,5 @@ def test_a_server_started_on_a_corrupt_current_version_serves_the_previous_one(
         )
         assert client.get("/api/search", params={"q": "delivery cost"}).status_code == 200
     _drop_manifest(live)  # nothing loadable left: refusing to start is the only honest answer
-    with pytest.raises(ValueError), TestClient(create_app(settings, embedder)):
+    with pytest.raises(ValueError), make_app.client(settings):
         pass  # the broken version's own error: "cannot reshape array ..." or similar

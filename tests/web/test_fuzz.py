@@ -16,9 +16,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from indexer.build import BuildReport
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import AppFactory
 
 AGENT = "fuzz-agent-token"
 ADMIN = "fuzz-admin-token"
@@ -35,14 +34,13 @@ FUZZ = settings(
 def fuzz_app(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[FastAPI]:
     db = tmp_path_factory.mktemp("fuzz") / "events.sqlite3"
-    settings = demo_settings.replace(
-        database_url=f"sqlite:///{db}", agent_token=AGENT, admin_token=ADMIN
+    app = make_app(
+        demo_settings, database_url=f"sqlite:///{db}", agent_token=AGENT, admin_token=ADMIN
     )
-    app = create_app(settings, embedder)
     with TestClient(app):  # runs the lifespan: model, index and event store are loaded
         yield app
 

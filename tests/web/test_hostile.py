@@ -9,26 +9,19 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.web.conftest import HOSTILE_ADMIN, HOSTILE_AGENT
-from tests.web.hostile import PAYLOADS, audit
-from web.app import create_app
+from tests.helpers import AppFactory
+from tests.web.clients import bearer, form_token, paste, vote
+from tests.web.hostile import HOSTILE_ADMIN, HOSTILE_AGENT, PAYLOADS, audit
 
-ADMIN = {"Authorization": f"Bearer {HOSTILE_ADMIN}"}
-AGENT = {"Authorization": f"Bearer {HOSTILE_AGENT}"}
+ADMIN = bearer(HOSTILE_ADMIN)
+AGENT = bearer(HOSTILE_AGENT)
 
 
 @pytest.fixture(scope="module")
-def hostile(
-    hostile_settings: Settings, embedder: SentenceTransformerEmbedder
-) -> Iterator[TestClient]:
-    with TestClient(create_app(hostile_settings, embedder)) as client:
+def hostile(hostile_settings: Settings, make_app: AppFactory) -> Iterator[TestClient]:
+    with make_app.client(hostile_settings) as client:
         yield client
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
 
 def test_articles_show_every_payload_as_text(hostile: TestClient) -> None:
@@ -61,18 +54,8 @@ def test_feedback_comments_and_logged_queries_are_escaped_on_admin_pages(
     hostile: TestClient,
 ) -> None:
     for n, payload in enumerate(PAYLOADS):
-        url = f"/en/articles/h{n:02d}"
-        vote = hostile.post(
-            url + "/feedback",
-            data={
-                "helpful": "no",
-                "reason": "other",
-                "comment": payload,
-                "csrf": csrf_of(hostile.get(url).text),
-            },
-            follow_redirects=False,
-        )
-        assert vote.status_code == 303
+        voted = vote(hostile, f"/en/articles/h{n:02d}", "no", reason="other", comment=payload)
+        assert voted.status_code == 303
     hostile.app.state.kb.events.flush()
     articles = hostile.get("/admin/articles", headers=ADMIN)
     assert articles.status_code == 200 and "<q>" in articles.text
@@ -85,11 +68,10 @@ def test_feedback_comments_and_logged_queries_are_escaped_on_admin_pages(
 
 
 def test_agent_messages_are_escaped_in_the_reply_page(hostile: TestClient) -> None:
-    form = hostile.get("/agent", headers=AGENT).text
-    csrf = csrf_of(form)
+    csrf = form_token(hostile, "/agent", AGENT)
     for start in range(0, len(PAYLOADS), 8):
         message = "Hello,\n\n" + "\n".join(PAYLOADS[start : start + 8]) + "\nhow do refunds work?"
-        page = hostile.post("/agent", data={"message": message, "csrf": csrf}, headers=AGENT)
+        page = paste(hostile, message, AGENT, csrf=csrf)
         assert page.status_code == 200, page.text[:200]
         assert audit(page.text) == [], audit(page.text)
         api = hostile.post("/api/suggest", json={"message": message}, headers=AGENT)

@@ -15,17 +15,14 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from indexer.build import BuildReport
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import ROOT, live_server
-from tests.web.conftest import SHOTS
-from web.app import create_app
+from tests.helpers import AppFactory, live_server
+from tests.web.browsing import SHOTS, serious_violations
+from tests.web.clients import bearer
 
 pytestmark = pytest.mark.browser
 
-AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (320, 390, 768, 1280)
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LAYOUT = SHOTS / "layout"
 PAGES = {
     "home": {"hr": "/hr/", "en": "/en/"},
@@ -54,27 +51,6 @@ PAGES = {
 }
 
 
-def axe_source() -> str:
-    if not AXE.is_file():
-        pytest.fail("axe-core is not installed: run `make install` (npm ci in tests/)")
-    return AXE.read_text(encoding="utf-8")
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now. The script is
-    evaluated through the DevTools protocol, which the page's CSP does not govern."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(axe_source())
-    found = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
-        ".then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.help + ' @ '"
-        " + v.nodes.map(n => n.target.join(' ')).join(', ')))",
-        WCAG,
-    )
-    return list(found)
-
-
 def check_widths(page, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -87,10 +63,10 @@ def check_widths(page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(
-    demo_settings: Settings, demo_build: BuildReport, embedder: SentenceTransformerEmbedder
+    demo_settings: Settings, demo_build: BuildReport, make_app: AppFactory
 ) -> Iterator[str]:
     LAYOUT.mkdir(parents=True, exist_ok=True)
-    with live_server(create_app(demo_settings, embedder)) as url:
+    with make_app.served(demo_settings) as url:
         yield url
 
 
@@ -171,25 +147,26 @@ def test_the_widget_fits_and_passes_axe_on_a_company_page(
     browser,
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     lang: str,
 ) -> None:
     help_center: dict[str, str] = {}
-    with live_server(company_site(help_center, lang)) as shop:
-        settings = demo_settings.replace(cors_origins=shop)
-        with live_server(create_app(settings, embedder)) as url:
-            help_center["url"] = url
-            context = browser.new_context(locale="hr-HR" if lang == "hr" else "en-GB")
-            page = context.new_page()
-            page.goto(shop + "/")
-            query = "povrat proizvoda" if lang == "hr" else "how do I return a product"
-            page.fill(".kb-widget input", query)
-            page.click(".kb-widget button")
-            page.locator(".kb-widget li a").first.wait_for(timeout=15_000)
-            button = page.locator(".kb-widget button").inner_text()
-            assert button == ("Traži" if lang == "hr" else "Search"), "the catalogue's words"
-            check_widths(page, f"widget-{lang}")
-            context.close()
+    with (
+        live_server(company_site(help_center, lang)) as shop,
+        make_app.served(demo_settings, cors_origins=shop) as url,
+    ):
+        help_center["url"] = url
+        context = browser.new_context(locale="hr-HR" if lang == "hr" else "en-GB")
+        page = context.new_page()
+        page.goto(shop + "/")
+        query = "povrat proizvoda" if lang == "hr" else "how do I return a product"
+        page.fill(".kb-widget input", query)
+        page.click(".kb-widget button")
+        page.locator(".kb-widget li a").first.wait_for(timeout=15_000)
+        button = page.locator(".kb-widget button").inner_text()
+        assert button == ("Traži" if lang == "hr" else "Search"), "the catalogue's words"
+        check_widths(page, f"widget-{lang}")
+        context.close()
 
 
 def test_screenshots_of_every_page_type_are_kept() -> None:
@@ -207,18 +184,16 @@ STAFF_AGENT = "layout-agent-token"
 def staff_url(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """The demo with staff tokens and a log of its own, so the reports have rows to show."""
-    settings = Settings(
-        articles_dir=demo_settings.articles_dir,
-        index_dir=demo_settings.index_dir,
+    app = make_app(
+        demo_settings,
         database_url=f"sqlite:///{tmp_path_factory.mktemp('staff') / 'kb.sqlite3'}",
         admin_token=STAFF_ADMIN,
         agent_token=STAFF_AGENT,
     )
-    app = create_app(settings, embedder)
     with live_server(app) as url:
         for _visitor in range(3):  # each client is one visitor: its own session cookie
             with httpx.Client(base_url=url) as client:
@@ -244,7 +219,7 @@ def test_staff_pages_fit_a_phone_too(
 ) -> None:
     """Writers read the gap report and agents answer customers on phones as well: wide
     tables scroll in their own box, never the page."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = bearer(token) if token else {}
     context = browser.new_context(extra_http_headers=headers)
     page = context.new_page()
     response = page.goto(staff_url + path)

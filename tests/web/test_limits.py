@@ -13,14 +13,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from web.app import create_app
+from tests.helpers import AppFactory
+from tests.web.clients import bearer, form_token, login, paste, vote
 
 ADMIN = "limits-admin-token-3f9a"
 AGENT = "limits-agent-token-77c1"
-AS_ADMIN = {"Authorization": f"Bearer {ADMIN}"}
-AS_AGENT = {"Authorization": f"Bearer {AGENT}"}
+AS_ADMIN = bearer(ADMIN)
+AS_AGENT = bearer(AGENT)
 ODD = {
     "combining marks": "povrat\u0301\u0308 novca" + "\u0301" * 50,
     "right-to-left": "\u202eodbijena kartica\u202c مرحبا كيف حالك",
@@ -44,8 +44,8 @@ def limits_settings(
 
 
 @pytest.fixture(scope="module")
-def app(limits_settings: Settings, embedder: SentenceTransformerEmbedder) -> FastAPI:
-    app = create_app(limits_settings, embedder)
+def app(limits_settings: Settings, make_app: AppFactory) -> FastAPI:
+    app = make_app(limits_settings)
 
     def crash() -> None:
         raise RuntimeError("a bug")
@@ -61,11 +61,6 @@ def site(app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
-def csrf_for(site: TestClient, url: str, headers: dict[str, str] | None = None) -> str:
-    page = site.get(url, headers=headers or {}).text
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-
-
 def message_of(response) -> str:
     if response.headers["content-type"].startswith("application/json"):
         return str(response.json()["detail"])
@@ -73,8 +68,8 @@ def message_of(response) -> str:
 
 
 def test_every_limit_is_a_clear_4xx_with_a_message(site: TestClient) -> None:
-    feedback_csrf = csrf_for(site, "/en/articles/returns")
-    agent_csrf = csrf_for(site, "/agent", AS_AGENT)
+    feedback_csrf = form_token(site, "/en/articles/returns")
+    agent_csrf = form_token(site, "/agent", AS_AGENT)
     cases = [
         ("GET", "/api/search", {"params": {"q": "a" * 600}}, 422, "too long"),
         ("GET", "/api/search", {"params": {"q": "a" * 3000}}, 422, "at most 500"),
@@ -147,17 +142,8 @@ def test_odd_unicode_is_just_text_everywhere(site: TestClient, text: str) -> Non
     assert site.get("/search", params={"q": text}).status_code in (200, 422)
     api = site.get("/api/search", params={"q": text})
     assert api.status_code in (200, 422) and api.json()["detail" if api.is_error else "query"]
-    vote = site.post(
-        "/en/articles/returns/feedback",
-        data={"helpful": "no", "csrf": csrf_for(site, "/en/articles/returns"), "comment": text},
-        follow_redirects=False,
-    )
-    assert vote.status_code == 303
-    agent = site.post(
-        "/agent",
-        data={"message": text, "csrf": csrf_for(site, "/agent", AS_AGENT)},
-        headers=AS_AGENT,
-    )
+    assert vote(site, "/en/articles/returns", "no", comment=text).status_code == 303
+    agent = paste(site, text, AS_AGENT)
     assert agent.status_code in (200, 422), agent.text[:300]
     suggest = site.post("/api/suggest", json={"message": text}, headers=AS_AGENT)
     assert suggest.status_code == 200, suggest.text[:300]
@@ -200,18 +186,14 @@ def test_security_headers_on_every_kind_of_response(site: TestClient) -> None:
 
 
 def test_cookies_are_httponly_samesite_and_secure_over_https(
-    limits_settings: Settings, embedder: SentenceTransformerEmbedder
+    limits_settings: Settings, make_app: AppFactory
 ) -> None:
-    app = create_app(limits_settings, embedder)  # its own: a lifespan per TestClient
+    app = make_app(limits_settings)  # its own: a lifespan per TestClient
     with TestClient(app, base_url="https://help.example") as https:
         session = https.get("/en/").headers["set-cookie"]
         assert "kb_sid=" in session and "Secure" in session and "HttpOnly" in session
         assert "SameSite=lax" in session
-        csrf = csrf_for(https, "/admin/login")
-        login = https.post(
-            "/admin/login", data={"token": ADMIN, "csrf": csrf}, follow_redirects=False
-        )
-        cookie = login.headers["set-cookie"]
+        cookie = login(https, ADMIN).headers["set-cookie"]
         assert "kb_admin=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
         assert "SameSite=strict" in cookie
     with TestClient(app) as plain:  # plain HTTP (local development): Secure would drop it
@@ -266,8 +248,7 @@ def test_every_state_changing_form_checks_its_csrf_token(app: FastAPI, site: Tes
     events.flush()
     assert events.counts() == before
     # the JSON API with a logged-in cookie: a cross-site form can only send text/plain
-    csrf = csrf_for(site, "/admin/login")
-    site.post("/admin/login", data={"token": AGENT, "csrf": csrf, "next": "/agent"})
+    assert login(site, AGENT, next="/agent").status_code == 303
     forged = site.post(
         "/api/suggest", content=b'{"message": "refund"}', headers={"Content-Type": "text/plain"}
     )
@@ -302,7 +283,7 @@ def test_tokens_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -
 def test_no_secret_reaches_the_logs(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -317,10 +298,9 @@ def test_no_secret_reaches_the_logs(
     close = EventStore.close  # the store stays down: do not wait out the shutdown flush
     monkeypatch.setattr(EventStore, "close", lambda store, timeout=0.0: close(store, 0.5))
     caplog.set_level(logging.DEBUG)
-    with TestClient(create_app(settings, embedder)) as client:
-        csrf = csrf_for(client, "/admin/login")
-        client.post("/admin/login", data={"token": "wrong-guess", "csrf": csrf})
-        client.post("/admin/login", data={"token": ADMIN, "csrf": csrf})
+    with make_app.client(settings) as client:
+        assert login(client, "wrong-guess").status_code == 401
+        assert login(client, ADMIN).status_code == 303
         client.get("/admin/gaps", headers=AS_ADMIN)
         client.post("/api/suggest", json={"message": "refund?"}, headers=AS_AGENT)
         client.get("/api/search", params={"q": "moja kartica 4111 1111 1111 1111"})
@@ -398,7 +378,7 @@ def test_a_copy_with_a_junk_search_id_is_logged_without_it(app: FastAPI, site: T
     handed out is dropped (a 64-character one did not fit PostgreSQL's column)."""
     from kb.insights import schema
 
-    csrf = csrf_for(site, "/agent", AS_AGENT)
+    csrf = form_token(site, "/agent", AS_AGENT)
     copied = site.post(
         "/agent/copy",
         data={"csrf": csrf, "lang": "en", "slug": "returns", "search_id": "f" * 64},

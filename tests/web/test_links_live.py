@@ -19,8 +19,7 @@ from kb.content.check import check_tree
 from kb.content.links import Site, resolve
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import ARTICLES, live_server, write
-from web.app import create_app
+from tests.helpers import ARTICLES, AppFactory, write
 
 IMPORT = Path(__file__).parents[1] / "fixtures" / "import"
 # the body ends where the feedback form or the article does (tables sit in their own divs)
@@ -58,6 +57,7 @@ def mixed(
     demo_settings: Settings,
     demo_build: object,
     embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
 ) -> Iterator[tuple[Settings, str]]:
     """The demo plus the DocFX fixture, indexed, behind a real server."""
     work = tmp_path_factory.mktemp("links")
@@ -75,7 +75,7 @@ def mixed(
     # the demo's sections are already embedded: reuse them, embed only the DocFX ones
     shutil.copytree(demo_settings.index_dir / "cache", settings.index_dir / "cache")
     build_index(settings, embedder, quiet=True)
-    with live_server(create_app(settings, embedder)) as base:
+    with make_app.served(settings) as base:
         yield settings, base
 
 

@@ -9,14 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport, build_index
 from kb.logs import configure_logging
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import write
-from web.app import create_app
+from tests.helpers import AppFactory, write
 
 
 def sample(metrics_text: str, name: str, **labels: str) -> float:
@@ -33,11 +31,12 @@ def sample(metrics_text: str, name: str, **labels: str) -> float:
 def test_metrics_count_searches_unanswered_and_latency_by_route(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path: Path,
 ) -> None:
-    settings = demo_settings.replace(database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}")
-    with TestClient(create_app(settings, embedder)) as client:
+    with make_app.client(
+        demo_settings, database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}"
+    ) as client:
         client.get("/api/search", params={"q": "how do I return a product", "lang": "en"})
         client.get("/api/search", params={"q": "recipe for apple pie", "lang": "en"})
         client.get("/en/articles/returns")
@@ -56,7 +55,7 @@ def test_metrics_count_searches_unanswered_and_latency_by_route(
 
 
 def test_not_ready_until_an_index_is_published_then_serving_without_restart(
-    embedder: SentenceTransformerEmbedder, tmp_path: Path
+    embedder: SentenceTransformerEmbedder, make_app: AppFactory, tmp_path: Path
 ) -> None:
     """A server started before the first index answers 503 with Retry-After (not 500),
     and picks the index up as soon as a build publishes it."""
@@ -68,7 +67,7 @@ def test_not_ready_until_an_index_is_published_then_serving_without_restart(
         database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}",
         reload_interval=0.2,
     )
-    with TestClient(create_app(settings, embedder)) as client:
+    with make_app.client(settings) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
         assert "no index" in ready.json()["reason"]

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi.testclient import TestClient
 
 from kb.models.embeddings import SentenceTransformerEmbedder
+from tests.helpers import ARTICLES, AppFactory
 
 
 def test_root_redirects_to_the_browsers_language(client: TestClient) -> None:
@@ -119,11 +120,10 @@ def test_article_images_have_alt_text_and_are_served(client: TestClient) -> None
 
 
 def test_script_in_an_article_is_shown_as_text_end_to_end(
-    tmp_path: Path, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, embedder: SentenceTransformerEmbedder, make_app: AppFactory
 ) -> None:
     from indexer.build import build_index
     from kb.settings import Settings
-    from web.app import create_app
 
     articles = tmp_path / "articles" / "en" / "faq"
     articles.mkdir(parents=True)
@@ -138,7 +138,7 @@ def test_script_in_an_article_is_shown_as_text_end_to_end(
         database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}",
     )
     build_index(settings, embedder, quiet=True)
-    with TestClient(create_app(settings, embedder)) as c:
+    with make_app.client(settings) as c:
         page = c.get("/en/articles/hostile").text
         results = c.get("/search", params={"q": "hostile alert body"}).text
     for html in (page, results):
@@ -247,8 +247,6 @@ def test_pages_have_absolute_canonical_urls_and_results_are_not_indexed(
 
 def test_home_lists_topics_in_the_writers_order_in_each_language(client: TestClient) -> None:
     import yaml
-
-    from tests.conftest import ARTICLES
 
     for lang in ("hr", "en"):
         written = list(yaml.safe_load((ARTICLES / lang / "_categories.yml").read_text()))

@@ -3,7 +3,6 @@ are unaffected."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,24 +10,25 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport
-from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import REDIS_URL
-from web.app import create_app
+from tests.helpers import REDIS_URL, AppFactory
+from tests.web.clients import vote
 
 
 @pytest.fixture(scope="module")
 def limited(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TestClient]:
     db: Path = tmp_path_factory.mktemp("ratelimit") / "events.sqlite3"
-    settings = demo_settings.replace(
-        database_url=f"sqlite:///{db}", rate_limit_search="3/minute", rate_limit_feedback="2/hour"
-    )
-    with TestClient(create_app(settings, embedder)) as client:
+    with make_app.client(
+        demo_settings,
+        database_url=f"sqlite:///{db}",
+        rate_limit_search="3/minute",
+        rate_limit_feedback="2/hour",
+    ) as client:
         yield client
 
 
@@ -68,16 +68,8 @@ def test_pages_other_than_search_are_not_limited(limited: TestClient) -> None:
 
 
 def test_feedback_has_its_own_smaller_budget(limited: TestClient) -> None:
-    page = limited.get("/en/articles/returns").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    votes = [
-        limited.post(
-            "/en/articles/returns/feedback",
-            data={"helpful": "yes", "csrf": csrf},
-            follow_redirects=False,
-        )
-        for _ in range(3)
-    ]
+    page = limited.get("/en/articles/returns").text  # one page, three clicks on "yes"
+    votes = [vote(limited, "/en/articles/returns", page=page) for _ in range(3)]
     assert [v.status_code for v in votes] == [303, 303, 429]
     assert int(votes[2].headers["retry-after"]) > 60  # an hour's budget: wait for the window
     limited.app.state.kb.events.flush()
@@ -86,17 +78,14 @@ def test_feedback_has_its_own_smaller_budget(limited: TestClient) -> None:
 
 @pytest.fixture
 def typing(
-    demo_settings: Settings,
-    demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
-    tmp_path: Path,
+    demo_settings: Settings, demo_build: BuildReport, make_app: AppFactory, tmp_path: Path
 ) -> Iterator[TestClient]:
-    settings = demo_settings.replace(
+    with make_app.client(
+        demo_settings,
         database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
         rate_limit_search="2/minute",
         rate_limit_typeahead="5/minute",
-    )
-    with TestClient(create_app(settings, embedder)) as client:
+    ) as client:
         yield client
 
 
@@ -142,7 +131,7 @@ def test_limits_are_off_when_unset(client: TestClient) -> None:
 def test_with_redis_two_workers_share_one_budget(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     redis_prefix: str,
     tmp_path: Path,
 ) -> None:
@@ -152,10 +141,7 @@ def test_with_redis_two_workers_share_one_budget(
         redis_url=REDIS_URL,
         redis_prefix=redis_prefix,
     )
-    with (
-        TestClient(create_app(settings, embedder)) as one,
-        TestClient(create_app(settings, embedder)) as two,
-    ):
+    with make_app.client(settings) as one, make_app.client(settings) as two:
         statuses = [
             worker.get("/api/search", params={"q": "dostava"}).status_code
             for worker in (one, two, one, two, one, two)
@@ -167,17 +153,17 @@ def test_with_redis_two_workers_share_one_budget(
 def test_redis_down_limits_per_worker_with_a_warning_and_a_metric(
     demo_settings: Settings,
     demo_build: BuildReport,
-    embedder: SentenceTransformerEmbedder,
+    make_app: AppFactory,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Never a 500 and never unlimited: each worker counts its own budget meanwhile."""
-    settings = demo_settings.replace(
+    with make_app.client(
+        demo_settings,
         database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
         rate_limit_search="3/minute",
         redis_url="redis://127.0.0.1:1/0",  # nothing listens there
-    )
-    with TestClient(create_app(settings, embedder)) as site:
+    ) as site:
         statuses = [site.get("/api/search", params={"q": "dostava"}).status_code for _ in range(5)]
         assert statuses == [200, 200, 200, 429, 429]
         metrics = site.get("/metrics").text

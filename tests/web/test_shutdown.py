@@ -9,91 +9,60 @@ write their queued events before they exit.
 
 from __future__ import annotations
 
-import itertools
 import os
 import secrets
 import signal
 import threading
-from collections import Counter
 from pathlib import Path
 
 import httpx
-import pytest
-import sqlalchemy as sa
 
 from indexer.build import BuildReport
-from kb.insights import schema
 from kb.insights.events import EventStore
 from kb.settings import Settings
-from tests.conftest import pg_url
-from tests.web.serving import free_port, server_env, start_kb_serve, wait_ready
+from tests.helpers import free_port
+from tests.web.serving import Load, server_env, start_kb_serve, stored_queries, wait_ready
 
 ROUNDS = 5
 CLIENTS = 8
 ANSWERED_BEFORE_SIGTERM = 40  # searches answered when the signal goes out
 
 
-class Searchers:
-    """Clients each sending distinct searches until the server is gone; records which
-    were answered, and which were answered after the signal (in flight at SIGTERM)."""
+class Searchers(Load):
+    """Clients each sending distinct searches until the server is gone (not told to stop:
+    they run through the shutdown); records which were answered, and which were answered
+    after the signal (in flight at SIGTERM). ``failures`` are answers other than 200: none
+    may come, not even at the end."""
 
     def __init__(self, base: str) -> None:
+        super().__init__(CLIENTS)
         self.base = base
         self.sent: list[str] = []
         self.answered: list[str] = []
         self.answered_after_signal = 0
-        self.refused: list[str] = []  # answers other than 200: none may come, not even at the end
         self.signalled = threading.Event()
         self.some_answered = threading.Event()
-        self._numbers = itertools.count()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run) for _ in range(CLIENTS)]
 
-    def __enter__(self) -> Searchers:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for thread in self._threads:
-            thread.join(60)
-
-    def _run(self) -> None:
-        failures = 0
+    def client(self, n: int) -> None:
+        dropped = 0
         with httpx.Client(base_url=self.base, timeout=30) as client:
-            while failures < 3:  # the server has gone away
-                with self._lock:
-                    query = f"delivery cost {next(self._numbers)}"
+            while dropped < 3:  # the server has gone away
+                query = f"delivery cost {self.next_number()}"
+                with self.lock:
                     self.sent.append(query)
                 try:
                     response = client.get("/api/search", params={"q": query})
                 except httpx.HTTPError:
-                    failures += self.signalled.is_set()
+                    dropped += self.signalled.is_set()
                     continue
-                with self._lock:
-                    if response.status_code != 200:
-                        self.refused.append(f"{response.status_code} {response.text[:200]}")
-                        continue
+                if response.status_code != 200:
+                    self.failed(f"{response.status_code} {response.text[:200]}")
+                    continue
+                with self.lock:
                     self.answered.append(query)
                     self.answered_after_signal += self.signalled.is_set()
                     if len(self.answered) >= ANSWERED_BEFORE_SIGTERM:
                         self.some_answered.set()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'events.sqlite3'}"
-    return pg_url(request.getfixturevalue("pg_schema"))
-
-
-def stored_queries(url: str) -> Counter[str]:
-    store = EventStore(url)
-    try:
-        with store.engine.connect() as conn:
-            return Counter(conn.execute(sa.select(schema.searches.c.query)).scalars())
-    finally:
-        store.engine.dispose()
 
 
 def test_sigterm_to_the_process_group_loses_no_event(
@@ -126,7 +95,7 @@ def test_sigterm_to_the_process_group_loses_no_event(
                 if server.poll() is None:
                     os.killpg(server.pid, signal.SIGKILL)
                     server.wait()
-        assert searchers.refused == [], searchers.refused[:3]
+        assert searchers.failures == [], searchers.failures[:3]
         stored = stored_queries(database_url) - before
         answered = set(searchers.answered)
         assert answered <= set(stored), (

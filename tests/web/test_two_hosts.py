@@ -13,7 +13,6 @@ Needs CAP_NET_ADMIN (root in CI); skipped, saying so, where namespaces are not p
 
 from __future__ import annotations
 
-import itertools
 import os
 import random
 import secrets
@@ -22,7 +21,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -31,17 +29,15 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from indexer.build import BuildReport
-from kb.insights import schema
 from kb.insights.events import EventStore
 from kb.search.distribution import location
 from kb.search.index import current_version
 from kb.settings import Settings
-from tests.conftest import REDIS_URL, pg_url
+from tests.helpers import REDIS_URL, pg_url
 from tests.web.netns import Forwarder, Namespace
-from tests.web.serving import server_env, start_kb_serve, wait_ready
+from tests.web.serving import Load, server_env, start_kb_serve, stored_queries, wait_ready
 
 BUDGET = 40  # searches per minute for one client, across both hosts
 PORT = 8000  # each host has its own address, so both can use it
@@ -75,35 +71,20 @@ def via(url: str, gateway: str, port: int) -> str:
     ).geturl()
 
 
-class Traffic:
+class Traffic(Load):
     """Threads sending distinct searches to both hosts, alternately, each as a client of
     its own (so no rate limit applies), until stopped."""
 
     def __init__(self, bases: list[str], threads: int = 4) -> None:
+        super().__init__(threads)
         self.bases = bases
         self.answered: list[str] = []
-        self.failures: list[str] = []
         self.enough = threading.Event()
-        self._stop = threading.Event()
-        self._numbers = itertools.count()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run) for _ in range(threads)]
 
-    def __enter__(self) -> Traffic:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(60)
-
-    def _run(self) -> None:
+    def client(self, _: int) -> None:
         with httpx.Client(timeout=30) as client:
-            while not self._stop.is_set():
-                with self._lock:
-                    n = next(self._numbers)
+            while not self.stop.is_set():
+                n = self.next_number()
                 query = f"delivery cost {n}"
                 address = f"198.18.{(n >> 8) & 255}.{n & 255}"
                 try:
@@ -113,18 +94,15 @@ class Traffic:
                         headers={"X-Forwarded-For": address},
                     )
                 except httpx.HTTPError as exc:
-                    with self._lock:
-                        self.failures.append(f"{query}: {exc!r}")
+                    self.failed(f"{query}: {exc!r}")
                     continue
-                with self._lock:
-                    if response.status_code == 200:
-                        self.answered.append(query)
-                        if len(self.answered) >= 30:
-                            self.enough.set()
-                    else:
-                        self.failures.append(
-                            f"{query}: {response.status_code} {response.text[:200]}"
-                        )
+                if response.status_code != 200:
+                    self.failed(f"{query}: {response.status_code} {response.text[:200]}")
+                    continue
+                with self.lock:
+                    self.answered.append(query)
+                    if len(self.answered) >= 30:
+                        self.enough.set()
 
 
 def serving(base: str, version: str, seconds: float = 60) -> bool:
@@ -214,7 +192,7 @@ def test_two_hosts_share_the_database_the_limits_and_the_index(
         for server, log_path in servers:
             assert server.wait(60) == 0, log_path.read_text()[-3000:]
 
-    stored = stored_searches(database_url)
+    stored = stored_queries(database_url)
     assert max(stored.values()) == 1, "a search stored twice"
     assert set(stored) == set(traffic.answered) | set(allowed)
 
@@ -234,12 +212,3 @@ def _kill(server: subprocess.Popen[bytes]) -> None:
     if server.poll() is None:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-
-
-def stored_searches(url: str) -> Counter[str]:
-    store = EventStore(url)
-    try:
-        with store.engine.connect() as conn:
-            return Counter(conn.execute(sa.select(schema.searches.c.query)).scalars())
-    finally:
-        store.engine.dispose()

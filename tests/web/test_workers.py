@@ -7,27 +7,25 @@ file) and with the PostgreSQL server; a graceful shutdown flushes what is still 
 
 from __future__ import annotations
 
-import os
-import re
+import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import IO
 
 import httpx
-import pytest
 
 from indexer.build import BuildReport, build_index
 from kb.insights.events import EventStore
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.settings import Settings
-from tests.conftest import pg_url, write
+from tests.helpers import free_port, write
+from tests.web.clients import bearer, csrf_token
+from tests.web.serving import Load, server_env, wait_ready
 
 AGENT_TOKEN = "load-test-agent-token"
 QUERIES = [
@@ -42,20 +40,8 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'events.sqlite3'}"
-    return pg_url(request.getfixturevalue("pg_schema"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_workers(env: dict[str, str], port: int, log: IO[str]) -> subprocess.Popen[bytes]:
+    """``uvicorn --workers 2`` on the app factory, as a deployment without `kb serve` runs."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -78,46 +64,16 @@ def start_workers(env: dict[str, str], port: int, log: IO[str]) -> subprocess.Po
     )
 
 
-def wait_ready(base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 120
-    ready = 0
-    while time.monotonic() < deadline and ready < 5:
-        try:
-            ready += httpx.get(base + "/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    assert ready, log_path.read_text()
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert match, page[:300]
-    return match.group(1)
-
-
-class Load:
+class Customers(Load):
     """Customers and agents hitting the site from several threads until told to stop:
     API searches, article views with a vote, and agents copying replies. Counts what was
     sent and every status (or exception) that came back."""
 
     def __init__(self, base: str, threads: int = 6) -> None:
+        super().__init__(threads, join_seconds=120)
         self.base = base
         self.sent: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
-        self.failures: list[str] = []
-        self.stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run, args=(n,)) for n in range(threads)]
-
-    def __enter__(self) -> Load:
-        for t in self._threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for t in self._threads:
-            t.join(120)
 
     def wait_for(self, least: dict[str, int], timeout: float = 240) -> None:
         """Keep the load on until it has sent at least so many of each kind: a busy
@@ -127,22 +83,21 @@ class Load:
             time.sleep(0.2)
 
     def _record(self, kind: str, response: httpx.Response, expected: int) -> None:
-        with self._lock:
+        with self.lock:
             self.statuses[response.status_code] += 1
             if response.status_code == expected:
                 self.sent[kind] += 1
             else:
                 self.failures.append(f"{kind}: {response.status_code} {response.text[:200]}")
 
-    def _run(self, n: int) -> None:
+    def client(self, n: int) -> None:
         i = n
         while not self.stop.is_set():
             kind = ("search", "search", "vote", "copy")[i % 4]
             try:
                 getattr(self, kind)(i)
             except httpx.HTTPError as exc:  # a refused or dropped connection is a failure too
-                with self._lock:
-                    self.failures.append(f"{kind}: {exc!r}")
+                self.failed(f"{kind}: {exc!r}")
             i += 1
 
     def search(self, i: int) -> None:
@@ -156,17 +111,16 @@ class Load:
             self._record("view", page, 200)
             r = client.post(
                 "/en/articles/returns/feedback",
-                data={"helpful": "yes" if i % 2 else "no", "csrf": csrf_of(page.text)},
+                data={"helpful": "yes" if i % 2 else "no", "csrf": csrf_token(page.text)},
             )  # the POST may reach the other worker: both sign with KB_SECRET_KEY
             self._record("vote", r, 303)
 
     def copy(self, i: int) -> None:
-        auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
-        with httpx.Client(base_url=self.base, timeout=60, headers=auth) as client:
+        with httpx.Client(base_url=self.base, timeout=60, headers=bearer(AGENT_TOKEN)) as client:
             form = client.get("/agent")
             r = client.post(
                 "/agent/copy",
-                data={"csrf": csrf_of(form.text), "lang": "en", "slug": "returns"},
+                data={"csrf": csrf_token(form.text), "lang": "en", "slug": "returns"},
                 headers={"X-Requested-With": "fetch"},
             )
             self._record("copy", r, 204)
@@ -186,23 +140,22 @@ def test_two_workers_under_load_lose_no_event_and_swap_the_index(
     shutil.copytree(demo_settings.articles_dir, articles)
     shutil.copytree(demo_settings.index_dir, index_dir)  # with the embedding cache
     port = free_port()
-    env = {
-        **os.environ,
-        "KB_INDEX_DIR": str(index_dir),
-        "KB_ARTICLES_DIR": str(articles),
-        "KB_DATABASE_URL": database_url,
-        "KB_SECRET_KEY": "load-test-signing-key",
-        "KB_AGENT_TOKEN": AGENT_TOKEN,
-        "KB_RELOAD_INTERVAL": "0.5",
-    }
+    env = server_env(
+        KB_INDEX_DIR=str(index_dir),
+        KB_ARTICLES_DIR=str(articles),
+        KB_DATABASE_URL=database_url,
+        KB_SECRET_KEY=secrets.token_urlsafe(16),  # made per run: no secret in the repo
+        KB_AGENT_TOKEN=AGENT_TOKEN,
+        KB_RELOAD_INTERVAL="0.5",
+    )
     log_path = tmp_path / "server.log"
     log = log_path.open("w")
     server = start_workers(env, port, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base, log_path)
+        wait_ready(base, server, log_path)
         old = httpx.get(base + "/healthz").json()["index_version"]
-        with Load(base) as load:
+        with Customers(base) as load:
             time.sleep(2)
             write(
                 articles,

@@ -3,48 +3,16 @@ labelled corpora of realistic messages in both languages (recall per kind of dat
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from kb.assist.messages import clean_message
 from kb.assist.suggest import question_units
 from kb.settings import Settings
+from tests.kb.assist.pii_corpus import corpus, personal_values, survivors
 
-GOLDEN = Path(__file__).parents[2] / "golden"
 ORDER = Settings.model_fields["order_number_pattern"].default
-NUMBERS = {"phone", "card", "iban", "oib", "order"}
-GENERIC = {"Ulica", "Trg", "Cesta", "Obala", "Put", "Street", "Road", "Lane", "Flat", "Apt"}
-
-
-def corpus(lang: str) -> list[dict[str, Any]]:
-    return yaml.safe_load((GOLDEN / f"agent-pii-{lang}.yml").read_text(encoding="utf-8"))
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\s\-/.()]", "", text).lower()
-
-
-def survivors(value: str, kind: str, text: str) -> list[str]:
-    """What of a labelled value is still in ``text``: a number's or an e-mail's characters,
-    or any capitalised word or long number of a name, company or address."""
-    if kind in NUMBERS or kind == "email":
-        return [value] if _squash(value) in _squash(text) else []
-    tokens = re.findall(r"[^\W\d_][\w'-]*|\d{3,}", value)
-    keep = [
-        t
-        for t in tokens
-        if (t[0].isupper() or t[0].isdigit()) and t not in GENERIC and t.lower() != "d"
-    ]
-    return [t for t in keep if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", text)]
-
-
-def personal_values(case: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(kind, str(v)) for kind, values in case["personal"].items() for v in values]
 
 
 def recall(lang: str) -> tuple[Counter[str], Counter[str], list[str]]:

@@ -78,7 +78,7 @@ def test_message_in_a_language_without_an_answer_offers_the_other(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
     from indexer.build import build_index
-    from tests.conftest import write
+    from tests.helpers import write
 
     articles = tmp_path / "articles"
     write(

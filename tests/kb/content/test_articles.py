@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from kb.content.articles import load_articles
-from tests.conftest import write
+from tests.helpers import write
 
 
 def test_defaults_come_from_folder_file_name_and_first_heading(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from kb.cli import app
 from kb.content.check import check_tree
 from kb.models.embeddings import SentenceTransformerEmbedder
-from tests.conftest import write
+from tests.helpers import write
 
 GOOD = """---
 title: Returns
@@ -84,21 +84,28 @@ def test_each_mistake_is_reported_with_file_and_line(tree: Path) -> None:
     assert "broken anchor /en/articles/refunds#nope" in messages
 
 
-def test_near_duplicates_are_flagged(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
-    root = tmp_path / "articles"
-    body = (
-        "---\ntitle: {t}\nupdated: 2026-10-01\n---\nYou can return any product within 30 "
-        "days of delivery. Print the free return label in My orders and drop the parcel "
-        "at a GLS point; the refund follows within 14 days.\n"
-    )
-    write(root, "en/a/returns.md", body.format(t="Returning a product"))
-    write(root, "en/a/send-back.md", body.format(t="How to return a product"))
+NEAR_DUPLICATE = (
+    "---\ntitle: {title}\nupdated: 2026-10-01\n---\nYou can return any product within 30 "
+    "days of delivery. Print the free return label in My orders and drop the parcel "
+    "at a GLS point; the refund follows within 14 days.\n"
+)
+
+
+def two_near_duplicates_and_another(root: Path) -> None:
+    """Two articles saying the same under different titles, and one about something else."""
+    write(root, "en/a/returns.md", NEAR_DUPLICATE.format(title="Returning a product"))
+    write(root, "en/a/send-back.md", NEAR_DUPLICATE.format(title="How to return a product"))
     write(
         root,
         "en/a/gift.md",
         "---\ntitle: Gift cards\nupdated: 2026-10-01\n---\n"
         "Gift cards are valid for 12 months and can be used in several purchases.\n",
     )
+
+
+def test_near_duplicates_are_flagged(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    root = tmp_path / "articles"
+    two_near_duplicates_and_another(root)
     findings = check_tree(root, embedder=embedder)
     near = [f for f in findings if "near-duplicate" in f.message]
     assert len(near) == 1 and {near[0].path} <= {"en/a/returns.md", "en/a/send-back.md"}
@@ -112,25 +119,14 @@ def test_near_duplicates_from_the_index_vectors_without_the_model(
     from kb.settings import Settings
 
     root = tmp_path / "articles"
-    body = (
-        "---\ntitle: {t}\nupdated: 2026-10-01\n---\nYou can return any product within 30 "
-        "days of delivery. Print the free return label in My orders and drop the parcel "
-        "at a GLS point; the refund follows within 14 days.\n"
-    )
-    write(root, "en/a/returns.md", body.format(t="Returning a product"))
-    write(root, "en/a/send-back.md", body.format(t="How to return a product"))
-    write(
-        root,
-        "en/a/gift.md",
-        "---\ntitle: Gift cards\nupdated: 2026-10-01\n---\n"
-        "Gift cards are valid for 12 months and can be used in several purchases.\n",
-    )
+    two_near_duplicates_and_another(root)
     index = tmp_path / "index"
     build_index(Settings(articles_dir=root, index_dir=index), embedder, quiet=True)
     near = [f for f in check_tree(root, index_dir=index) if "near-duplicate" in f.message]
     assert len(near) == 1 and near[0].path in {"en/a/returns.md", "en/a/send-back.md"}
     # an article changed since the index is not compared with stale vectors
-    write(root, "en/a/send-back.md", body.format(t="Sending a product back") + "\nMore.\n")
+    changed = NEAR_DUPLICATE.format(title="Sending a product back") + "\nMore.\n"
+    write(root, "en/a/send-back.md", changed)
     assert not [f for f in check_tree(root, index_dir=index) if "near-duplicate" in f.message]
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from kb.cli import app
 from kb.content.articles import load_article, load_articles
 from kb.content.front_matter import FrontMatter
-from tests.conftest import write
+from tests.helpers import write
 
 # (key: bad value, the words the message must have); the key sits on line 3 of the file
 # (a repeated key: the line of its second appearance, 4)

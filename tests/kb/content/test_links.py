@@ -10,7 +10,7 @@ import pytest
 from kb.content.articles import load_articles
 from kb.content.check import check_tree
 from kb.content.links import Site, resolve, rewrite
-from tests.conftest import write
+from tests.helpers import write
 
 
 @pytest.fixture()

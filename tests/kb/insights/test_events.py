@@ -13,7 +13,7 @@ from alembic.operations import Operations
 from kb.insights import schema
 from kb.insights.events import EventStore
 from kb.settings import Settings
-from tests.conftest import PG_URL
+from tests.helpers import PG_URL
 
 
 def _pg_engine(search_path: str) -> sa.Engine:

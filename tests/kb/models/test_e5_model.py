@@ -15,7 +15,7 @@ from tokenizers import Tokenizer
 
 from kb.models import e5_model, onnx_model
 from kb.models.embeddings import model_path, model_prompts
-from tests.conftest import ARTICLES
+from tests.helpers import ARTICLES
 
 ODD = [
     "Plaćanje karticom — čćđšž ČĆĐŠŽ dj Dj",

@@ -13,7 +13,7 @@ from kb.models import onnx_model
 from kb.models.embeddings import OnnxEmbedder, SentenceTransformerEmbedder
 from kb.search.index import SearchIndex
 from kb.settings import Settings
-from tests.conftest import english_demo_articles
+from tests.helpers import english_demo_articles
 
 SENTENCES = [
     "How do I reset my Outlook password?",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,31 +31,41 @@ def renamed_copy(version: Path, where: Path, name: str) -> Path:
     return copy
 
 
-def test_a_published_version_is_fetched_whole_and_made_current(
-    demo_settings: Settings, demo_build: BuildReport, tmp_path: Path
-) -> None:
+@dataclass(frozen=True)
+class Published:
+    version: Path  # the demo's built version, published
+    root: Path  # the shared location's folder
+    url: str  # its file:// URL
+    server: Path  # a server's index folder, empty until it syncs
+
+
+@pytest.fixture
+def published(demo_settings: Settings, demo_build: BuildReport, tmp_path: Path) -> Published:
+    """The demo's built version published to a shared location on disk, and a server
+    that has fetched nothing yet."""
     version = built_version(demo_settings)
-    shared = location(f"file://{tmp_path / 'shared'}")
-    shared.publish(version)
-    assert shared.current() == version.name
-    assert (tmp_path / "shared" / "versions" / version.name / LISTING).is_file()
-    server = tmp_path / "server"
-    assert sync(f"file://{tmp_path / 'shared'}", server) == version.name
+    root = tmp_path / "shared"
+    location(f"file://{root}").publish(version)
+    return Published(version, root, f"file://{root}", tmp_path / "server")
+
+
+def test_a_published_version_is_fetched_whole_and_made_current(published: Published) -> None:
+    version, server = published.version, published.server
+    assert location(published.url).current() == version.name
+    assert (published.root / "versions" / version.name / LISTING).is_file()
+    assert sync(published.url, server) == version.name
     assert named_version(server) == version.name
     assert SearchIndex.load(server).version == version.name
-    assert sync(f"file://{tmp_path / 'shared'}", server) is None, "nothing new"
+    assert sync(published.url, server) is None, "nothing new"
     assert not list((server / "incoming").iterdir()), "no copy left behind"
 
 
 def test_a_newer_publication_replaces_the_current_version(
-    demo_settings: Settings, demo_build: BuildReport, tmp_path: Path
+    published: Published, tmp_path: Path
 ) -> None:
-    version = built_version(demo_settings)
-    url = f"file://{tmp_path / 'shared'}"
-    location(url).publish(version)
-    server = tmp_path / "server"
+    url, server = published.url, published.server
     sync(url, server)
-    newer = renamed_copy(version, tmp_path / "build", "99990101T000000-newer")
+    newer = renamed_copy(published.version, tmp_path / "build", "99990101T000000-newer")
     location(url).publish(newer)
     assert sync(url, server) == newer.name
     assert named_version(server) == newer.name
@@ -62,15 +73,11 @@ def test_a_newer_publication_replaces_the_current_version(
 
 @pytest.mark.parametrize("damage", ["unlisted", "changed", "missing"])
 def test_a_version_that_is_not_complete_at_the_location_is_never_made_current(
-    damage: str, demo_settings: Settings, demo_build: BuildReport, tmp_path: Path
+    damage: str, published: Published
 ) -> None:
     """Copied there by hand without the listing, changed, or half-pruned while a server
     copies it: the server keeps what it has and says why."""
-    version = built_version(demo_settings)
-    root = tmp_path / "shared"
-    url = f"file://{root}"
-    location(url).publish(version)
-    server = tmp_path / "server"
+    version, root, url, server = published.version, published.root, published.url, published.server
     sync(url, server)
     newer = renamed_copy(version, root / "versions", "99990101T000000-bad")
     if damage == "unlisted":
@@ -89,13 +96,8 @@ def test_a_version_that_is_not_complete_at_the_location_is_never_made_current(
     assert not list((server / "incoming").iterdir())
 
 
-def test_workers_fetching_at_once_all_end_on_the_version(
-    demo_settings: Settings, demo_build: BuildReport, tmp_path: Path
-) -> None:
-    version = built_version(demo_settings)
-    url = f"file://{tmp_path / 'shared'}"
-    location(url).publish(version)
-    server = tmp_path / "server"
+def test_workers_fetching_at_once_all_end_on_the_version(published: Published) -> None:
+    version, url, server = published.version, published.url, published.server
     errors: list[BaseException] = []
 
     def fetch() -> None:

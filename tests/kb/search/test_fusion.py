@@ -1,15 +1,30 @@
 """Fusion: ranking by reciprocal rank (no score scale to tune), confidence from absolute
-evidence - bounded, monotone, and zero without evidence, so it can be compared with an
-answer threshold."""
+evidence - bounded, monotone, and zero without evidence (the weighted sum) or a
+probability that more evidence never lowers (the answer model), so it can be compared
+with an answer threshold."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.search.fusion import PROFILES, Confidence, lexical_confidence, profile_for, rrf
+from kb.search.calibration import SIGNS
+from kb.search.fusion import (
+    FEATURES,
+    PROFILES,
+    AnswerModel,
+    Confidence,
+    Evidence,
+    label,
+    lexical_confidence,
+    profile_for,
+    rrf,
+)
 
 CONFIDENCES = st.sampled_from([c for p in PROFILES.values() for c in p.confidence.values()])
+MODELS = st.sampled_from(
+    [c.model for p in PROFILES.values() for c in p.confidence.values() if c.model is not None]
+)
 UNIT = st.floats(0.0, 1.0)
 COSINE = st.floats(-1.0, 1.0)
 RANK = st.one_of(st.none(), st.integers(1, 10_000))
@@ -84,3 +99,46 @@ def test_rrf_prefers_the_better_rank_and_rewards_agreement(
     low, high = sorted((a, b))
     assert rrf([low, other], [1, 1]) >= rrf([high, other], [1, 1])
     assert rrf([low, low], [1, 1]) > rrf([low, None], [1, 1])
+
+
+EVIDENCE = st.builds(
+    Evidence,
+    cosine=st.floats(0.5, 1.0),
+    lexical=UNIT,
+    heading=UNIT,
+    unknown=UNIT,
+    margin=st.floats(-0.2, 0.2),
+)
+
+
+def test_the_default_model_answers_with_its_model_in_both_languages() -> None:
+    e5 = profile_for("multilingual-e5-small")
+    for lang in ("en", "hr"):
+        assert e5.confidence_for(lang).model is not None
+        assert 0 < e5.thresholds[lang] <= e5.strong[lang] < 1
+    assert e5.confidence_version > 1  # its thresholds are on the model's scale
+
+
+@given(model=MODELS, evidence=EVIDENCE, feature=st.sampled_from(FEATURES), more=UNIT)
+@settings(max_examples=300)
+def test_more_evidence_never_lowers_the_probability(
+    model: AnswerModel, evidence: Evidence, feature: str, more: float
+) -> None:
+    """Each weight has its feature's sign: more cosine, lexical share, heading match or
+    lead over the next article never lowers it; more unknown words never raise it."""
+    p = model.probability(evidence)
+    assert 0.0 < p < 1.0
+    moved = getattr(evidence, feature) + SIGNS[feature] * more * 0.1
+    higher = Evidence(**{**evidence.__dict__, feature: moved})
+    assert model.probability(higher) >= p - 1e-12
+
+
+@given(threshold=UNIT, confidence=UNIT)
+def test_labels_follow_threshold_and_measured_strong(threshold: float, confidence: float) -> None:
+    strong = min(1.0, threshold + 0.2)
+    got = label(confidence, threshold, strong)
+    assert got == (
+        "strong" if confidence >= strong else "partial" if confidence >= threshold else "weak"
+    )
+    # a calibrated threshold above the measured "strong" leaves nothing merely partial
+    assert label(threshold, threshold, threshold / 2) == "strong"

@@ -11,7 +11,7 @@ from kb.errors import IndexMismatchError
 from kb.models.embeddings import SentenceTransformerEmbedder, load_embedder
 from kb.search.index import SearchIndex, read_manifest
 from kb.settings import Settings
-from tests.conftest import english_demo_articles
+from tests.helpers import english_demo_articles
 
 
 def test_an_index_built_with_another_model_is_refused_with_its_name(

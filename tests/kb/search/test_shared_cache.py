@@ -15,7 +15,7 @@ from kb.search.index import SearchIndex
 from kb.search.searcher import Searcher
 from kb.search.shared_cache import SharedCache
 from kb.settings import Settings
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 
 
 class CountingEmbedder:
