@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from indexer.cache import EmbeddingCache, ParseCache, PublishedSources
@@ -155,9 +156,7 @@ def build_index(
     site = Site.of(loaded.articles, articles_dir)
     chunks, chunk_terms = _chunked(published, parsed, embedder)
     cache = EmbeddingCache(index_dir / "cache", model_id, embedder.dimension)
-    titles = {(a.lang, a.slug): a.title for a in published}
-    embed_texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
-    vectors, embedded = embed(embed_texts, embedder, cache, settings.embed_batch_size, quiet)
+    vectors, embedded = _vectors(published, chunks, embedder, cache, settings, quiet)
     dense, kind = dense_index(vectors, settings.hnsw_min_chunks)
     lexical = _lexical(chunks, chunk_terms, published, articles_dir)
     related = related_articles(published, chunks, vectors)
@@ -173,18 +172,11 @@ def build_index(
     if not publish_drafts:  # an impact build shows what-ifs; it is not the site's history
         last.record(_sources(articles_dir, loaded, last), now)
     return BuildReport(
-        version=version,
-        articles=len(entries),
-        chunks=len(chunks),
-        embedded=embedded,
-        reused=len(chunks) - embedded,
-        drafts=drafts,
-        skipped=loaded.skipped,
-        seconds=time.perf_counter() - started,
-        index_kind=kind,
-        problems=problems,
+        version=version, articles=len(entries), chunks=len(chunks), embedded=embedded,
+        reused=len(chunks) - embedded, drafts=drafts, skipped=loaded.skipped,
+        seconds=time.perf_counter() - started, index_kind=kind, problems=problems,
         kept=len(loaded.kept),
-    )
+    )  # fmt: skip
 
 
 def _published(
@@ -218,6 +210,21 @@ def _chunked(
         chunk_terms.extend(terms)
     parsed.save()
     return chunks, chunk_terms
+
+
+def _vectors(
+    published: list[Article],
+    chunks: list[Chunk],
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    settings: Settings,
+    quiet: bool,
+) -> tuple[np.ndarray, int]:
+    """Each section's vector (its article's title with it), and how many were embedded
+    now rather than taken from the cache."""
+    titles = {(a.lang, a.slug): a.title for a in published}
+    texts = [c.embed_text(titles[(c.lang, c.slug)]) for c in chunks]
+    return embed(texts, embedder, cache, settings.embed_batch_size, quiet)
 
 
 def _lexical(

@@ -122,8 +122,7 @@ def eval_command(
         config = settings()
         if beir is not None:
             labelled, index, title = _beir(config, beir, lang, half, Path(tmp))
-        else:
-            assert golden is not None
+        elif golden is not None:  # checked above: one of the two is given
             labelled, title = ev.load_golden(golden, half), golden.name
             index = index_dir or _scratch(config, articles or config.articles_dir, Path(tmp))
         found = searcher(config.replace(index_dir=index))

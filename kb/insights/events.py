@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from kb.errors import ConfigError, EventStoreUnavailable
 from kb.insights import schema
+from kb.insights.writer import QueuedWriter
 from kb.pii import scrub
 
 log = logging.getLogger("kb.insights.events")
@@ -83,12 +81,6 @@ def make_engine(url: str) -> Engine:
     raise ConfigError(f"KB_DATABASE_URL must be sqlite:///<path> or postgresql://..., not {url!r}")
 
 
-@dataclass(frozen=True)
-class _Write:
-    table: sa.Table
-    row: dict[str, Any]
-
-
 class EventStore:
     def __init__(
         self,
@@ -102,14 +94,8 @@ class EventStore:
         self.engine = engine or make_engine(url)
         self.order_pattern = order_pattern
         self.shutdown_timeout = shutdown_timeout
-        self._queue: queue.Queue[_Write] = queue.Queue()
-        self._pending = 0
-        self._pending_lock = threading.Condition()
-        self._stop = threading.Event()  # closing: retry failed writes sooner
-        self._abandon = threading.Event()  # written, or the shutdown timeout expired: exit
-        self._closed = False
-        self._thread: threading.Thread | None = None
-        self.errors = 0
+        self._writer = QueuedWriter(self.engine, self._ensure_schema)
+        self._startup_errors = 0
         self._migrated = False
 
     # -- lifecycle -------------------------------------------------------------------
@@ -119,54 +105,34 @@ class EventStore:
         try:
             self._ensure_schema()
         except sa.exc.SQLAlchemyError as exc:
-            self.errors += 1
+            self._startup_errors += 1
             log.error("event store unavailable at start-up (events are kept): %s", exc)
-        self._thread = threading.Thread(target=self._writer, name="kb-events", daemon=True)
-        self._thread.start()
+        self._writer.start()
         return self
 
     def close(self, timeout: float | None = None) -> int:
-        """Write every queued event, then stop the writer; returns the events left unwritten.
-
-        Waits at most ``timeout`` (default ``shutdown_timeout``) so a database that is down
-        cannot hold a stopping server forever; when that expires, how many events were not
-        written is logged as an error (the only way they are ever lost). An event recorded
-        after this (a request that outlived the shutdown) is written at once, in its caller.
-        """
-        timeout = self.shutdown_timeout if timeout is None else timeout
-        with self._pending_lock:
-            self._closed = True  # from now on a late event is written by its caller
-        self._stop.set()  # the writer retries sooner: the clock is running
-        self.flush(timeout)
-        self._abandon.set()
-        if self._thread:
-            self._thread.join(5.0)
-        left = self._pending
-        if left:
-            log.error(
-                "event store: %d events not written at shutdown: the database did not take "
-                "them within the shutdown timeout of %.0f s (KB_SHUTDOWN_TIMEOUT)",
-                left,
-                timeout,
-            )
+        """Write every queued event, then stop the writer; returns the events left unwritten
+        (waiting at most ``timeout``, default ``shutdown_timeout``: see kb.insights.writer)."""
+        left = self._writer.close(self.shutdown_timeout if timeout is None else timeout)
         self.engine.dispose()
         return left
 
     @property
     def pending(self) -> int:
         """Events queued or being retried, not yet in the database."""
-        return self._pending
+        return self._writer.pending
+
+    @property
+    def errors(self) -> int:
+        """Failed writes and start-ups so far (each logged)."""
+        return self._writer.errors + self._startup_errors
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued event is written; False if that did not happen in time."""
-        deadline = time.monotonic() + timeout
-        with self._pending_lock:
-            while self._pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._pending_lock.wait(remaining)
-        return True
+        return self._writer.flush(timeout)
+
+    def _enqueue(self, table: sa.Table, row: dict[str, Any]) -> None:
+        self._writer.put(table, row)
 
     def _ensure_schema(self) -> None:
         """Apply missing migrations; several workers may race, the loser re-checks."""
@@ -184,95 +150,6 @@ class EventStore:
                     raise
                 time.sleep(0.2 * (attempt + 1))
         self._migrated = True
-
-    # -- writing ---------------------------------------------------------------------
-    def _enqueue(self, table: sa.Table, row: dict[str, Any]) -> None:
-        # PostgreSQL refuses NUL in text; a visitor's comment must not be able to poison a batch
-        row = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in row.items()}
-        with self._pending_lock:
-            closed = self._closed
-            if not closed:
-                self._pending += 1
-                self._queue.put(_Write(table, row))
-        if closed:
-            self._write_late(_Write(table, row))
-
-    def _write_late(self, item: _Write) -> None:
-        """An event recorded after ``close()``: no writer is left, so write it here."""
-        try:
-            self._write([item])
-        except Exception as exc:
-            self.errors += 1
-            log.error(
-                "event store: a %s event not written after shutdown: %s", item.table.name, exc
-            )
-
-    def _writer(self) -> None:
-        batch: list[_Write] = []
-        backoff = 0.1
-        while not self._abandon.is_set():
-            if not batch:
-                try:
-                    batch.append(self._queue.get(timeout=0.2))
-                except queue.Empty:
-                    continue
-                while len(batch) < 500:
-                    try:
-                        batch.append(self._queue.get_nowait())
-                    except queue.Empty:
-                        break
-            try:
-                self._write(batch)
-            except (sa.exc.DataError, sa.exc.IntegrityError) as exc:
-                # the data, not the database: retrying this batch forever would stop every
-                # later event being written, so write one by one and drop what is refused
-                self.errors += 1
-                log.error("event store refused a batch, writing it event by event: %s", exc)
-                remaining = self._write_singly(batch)
-                self._done(len(batch) - len(remaining))
-                batch = remaining
-                if batch:
-                    self._abandon.wait(backoff)
-                    backoff = min(backoff * 2, 5.0)
-                continue
-            except Exception as exc:  # keep the batch: the database may come back
-                # (also while closing: close() decides when to give up, and logs the count)
-                self.errors += 1
-                log.error(
-                    "event store write failed (%d events kept, retrying): %s", len(batch), exc
-                )
-                self._abandon.wait(min(backoff, 1.0) if self._stop.is_set() else backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            self._done(len(batch))
-            batch = []
-            backoff = 0.1
-
-    def _write_singly(self, batch: list[_Write]) -> list[_Write]:
-        """Write each event alone; drop (and log) those the database refuses. Returns the
-        events left when the database itself fails midway (kept for the retry)."""
-        for i, item in enumerate(batch):
-            try:
-                self._write([item])
-            except (sa.exc.DataError, sa.exc.IntegrityError) as exc:
-                log.error("dropping one %s event the database refuses: %s", item.table.name, exc)
-            except Exception:
-                return batch[i:]
-        return []
-
-    def _done(self, n: int) -> None:
-        with self._pending_lock:
-            self._pending -= n
-            self._pending_lock.notify_all()
-
-    def _write(self, batch: list[_Write]) -> None:
-        self._ensure_schema()
-        by_table: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
-        for item in batch:
-            by_table.setdefault(item.table.name, (item.table, []))[1].append(item.row)
-        with self.engine.begin() as conn:
-            for table, rows in by_table.values():
-                conn.execute(table.insert(), rows)
 
     def record_search(
         self,
