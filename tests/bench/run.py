@@ -194,11 +194,11 @@ def floor(index: Path, requests: list[str], encode: Any) -> list[float]:
 
 def dense_scaling(vectors: np.ndarray, queries_vec: np.ndarray, label: str) -> list[Row]:
     """Exact (IndexFlatIP) against HNSW on the same vectors: ms per query, recall@10."""
-    from indexer.build import _dense_index
+    from indexer.vectors import dense_index
 
-    flat, _ = _dense_index(vectors, hnsw_min=len(vectors) + 1)
+    flat, _ = dense_index(vectors, hnsw_min=len(vectors) + 1)
     started = time.perf_counter()
-    hnsw, _ = _dense_index(vectors, hnsw_min=0)
+    hnsw, _ = dense_index(vectors, hnsw_min=0)
     hnsw_build = time.perf_counter() - started
     timings: dict[str, list[float]] = {"flat": [], "hnsw": []}
     found: dict[str, np.ndarray] = {}
