@@ -294,7 +294,7 @@ class Searcher:
         lex = self.index.lexical.get(lang)
         if lex is None:
             return 1.0
-        return lex.unknown_share(lex.analyzer.terms(query), lex.typos(query))
+        return lex.unknown_share(lex.analyzer.terms(query), self.typos(lex, query))
 
     def _heading_match(self, cid: int, terms: set[str]) -> float:
         """Share of the chunk's own heading words that the query (or a synonym) used."""
