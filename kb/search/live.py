@@ -25,7 +25,7 @@ from kb.models.embeddings import Embedder
 from kb.search import distribution
 from kb.search.catalogue import Catalogue
 from kb.search.index import SearchIndex, current_version, named_version
-from kb.search.searcher import Searcher
+from kb.search.searcher import Searcher, configured_searcher
 from kb.search.shared_cache import SharedCache
 from kb.search.typeahead import Typeahead
 from kb.settings import Settings
@@ -177,14 +177,8 @@ class LiveIndex:
     def _serve(self, index: SearchIndex, why_not_current: str | None = None) -> None:
         """Build what requests use from ``index`` (the type-ahead too: the first keystroke
         on a new version must not wait), then swap it in."""
-        searcher = Searcher(
-            index,
-            self.embedder,
-            threshold_override=self.settings.answer_threshold,
-            max_query_chars=self.settings.max_query_chars,
-            shared=shared_cache(self.settings, index),
-            typo_tolerance=self.settings.typo_tolerance,
-        )
+        shared = shared_cache(self.settings, index)
+        searcher = configured_searcher(index, self.embedder, self.settings, shared)
         serving = Serving(index, searcher, Catalogue(index), Typeahead(index.articles.values()))
         if why_not_current:
             log.error(why_not_current)

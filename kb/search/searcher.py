@@ -369,14 +369,24 @@ class Searcher:
         return cid, heading
 
 
-def open_searcher(settings: Settings, index_dir: Path | None = None) -> Searcher:
-    """A searcher over the published index in ``index_dir`` (default: the configured one)
-    with the configured model, threshold and query limit: how every command opens one."""
-    embedder = embedder_for(settings)
+def configured_searcher(
+    index: SearchIndex, embedder: Embedder, settings: Settings, shared: SharedCache | None = None
+) -> Searcher:
+    """A searcher over ``index`` with the configured threshold, query limit and typo
+    tolerance: the one mapping from settings, for the site and every command."""
     return Searcher(
-        SearchIndex.load(index_dir or settings.index_dir, embedder.fingerprint),
+        index,
         embedder,
         threshold_override=settings.answer_threshold,
         max_query_chars=settings.max_query_chars,
+        shared=shared,
         typo_tolerance=settings.typo_tolerance,
     )
+
+
+def open_searcher(settings: Settings, index_dir: Path | None = None) -> Searcher:
+    """A searcher over the published index in ``index_dir`` (default: the configured one)
+    with the configured model: how every command opens one."""
+    embedder = embedder_for(settings)
+    index = SearchIndex.load(index_dir or settings.index_dir, embedder.fingerprint)
+    return configured_searcher(index, embedder, settings)
