@@ -88,11 +88,7 @@ TableName = Annotated[str, Query(max_length=40, pattern="^[a-z_]+$")]
 
 def _stats(state: AppState, days: int, lang: str | None) -> analytics.Stats:
     state.events.flush(2.0)  # what was just done shows up
-    stats = analytics.compute(state.events, state.index, days=days, lang=lang)
-    report = _report(state, days, lang)
-    stats.tables["gaps"] = analytics.gap_table(report)
-    stats.gap_garbage = report.garbage_count
-    return stats
+    return analytics.dashboard(state.events, state.searcher, days=days, lang=lang)
 
 
 @router.get("", dependencies=[Depends(require_admin)], response_class=HTMLResponse)
