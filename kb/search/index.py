@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -150,8 +151,12 @@ def write_version(
 
 
 def publish(index_dir: Path, name: str) -> None:
-    """Make version ``name`` live atomically, then drop old versions beyond a few."""
-    tmp = index_dir / f"{CURRENT}.tmp"
+    """Make version ``name`` live atomically, then drop old versions beyond a few.
+
+    The pointer is written to a file of this call's own, then renamed over ``CURRENT``:
+    with one shared temporary name, workers publishing at once (each fetching the same
+    version) renamed each other's file away and failed with FileNotFoundError."""
+    tmp = index_dir / f"{CURRENT}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     tmp.write_text(name, encoding="utf-8")
     os.replace(tmp, index_dir / CURRENT)
     versions = index_dir / "versions"
