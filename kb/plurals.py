@@ -28,6 +28,14 @@ NOUNS: dict[str, dict[str, dict[str, str]]] = {
         "en": {"one": "message", "other": "messages"},
         "hr": {"one": "poruka", "few": "poruke", "other": "poruka"},
     },
+    "error": {
+        "en": {"one": "error", "other": "errors"},
+        "hr": {"one": "greška", "few": "greške", "other": "grešaka"},
+    },
+    "warning": {
+        "en": {"one": "warning", "other": "warnings"},
+        "hr": {"one": "upozorenje", "few": "upozorenja", "other": "upozorenja"},
+    },
     "section": {
         "en": {"one": "section", "other": "sections"},
         "hr": {"one": "odjeljak", "few": "odjeljka", "other": "odjeljaka"},

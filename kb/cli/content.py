@@ -16,6 +16,7 @@ from kb.cli.common import (
     settings,
 )
 from kb.errors import KBError
+from kb.plurals import count
 
 app = typer.Typer()
 
@@ -108,7 +109,7 @@ def check(
         )
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    typer.echo(f"{errors} errors, {warnings} warnings", err=True)
+    typer.echo(f"{count(errors, 'error')}, {count(warnings, 'warning')}", err=True)
     raise typer.Exit(1 if errors or (strict and warnings) else 0)
 
 

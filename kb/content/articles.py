@@ -95,11 +95,16 @@ def iter_article_files(root: Path) -> Iterator[Path]:
         yield path
 
 
+def folder_language(rel: PurePosixPath) -> str | None:
+    """The language an article's top folder names (`hr/`, `en-gb/`), if it names one."""
+    if len(rel.parts) > 1 and _LANG_DIR.match(rel.parts[0]):
+        return rel.parts[0].split("-")[0]
+    return None
+
+
 def _language(fm: Parsed, rel: PurePosixPath, text: str, default: str) -> str:
     """The folder decides; a `lang:` that contradicts it is an error, never a guess."""
-    folder = (
-        rel.parts[0].split("-")[0] if len(rel.parts) > 1 and _LANG_DIR.match(rel.parts[0]) else None
-    )
+    folder = folder_language(rel)
     declared = fm.meta.lang
     if folder and declared and declared != folder:
         raise ArticleError(

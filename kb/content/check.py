@@ -12,14 +12,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.content.articles import Article, Problem, load_articles
+from kb.content.articles import Article, Problem, folder_language, load_articles
 from kb.content.links import Site, resolve
 from kb.models.embeddings import as_passages, near_duplicate_for
+from kb.text import slugify
 
 if TYPE_CHECKING:  # the model is loaded only when asked: the hook must stay fast
     from kb.models.embeddings import Embedder
@@ -143,11 +144,25 @@ def check_tree(
         for p in loaded.problems
     ]
     articles = loaded.articles
-    tree = Tree(root, articles, Site.of(articles, root), today or date.today(), stale_days)
+    site = Site.of(articles, root)
+    _add_unreadable(site, loaded.problems, {a.path for a in articles}, default_lang)
+    tree = Tree(root, articles, site, today or date.today(), stale_days)
     findings += [p for a in articles for rule in ARTICLE_RULES for p in rule(tree, a)]
     findings += translations(tree)
     findings += near_duplicates(articles, embedder, index_dir, near_duplicate)
     return sorted(findings, key=lambda f: (f.path, f.line, f.message))
+
+
+def _add_unreadable(
+    site: Site, problems: list[Problem], loaded: set[str], default_lang: str
+) -> None:
+    """Files that did not parse stay on the site in their last published version: links
+    to them are not broken, and one mistake should read as one error, not one per link."""
+    for p in problems:
+        if p.severity == "error" and p.path not in loaded:
+            rel = PurePosixPath(p.path)
+            lang = folder_language(rel) or default_lang
+            site.add_unreadable(p.path, f"/{lang}/articles/{slugify(rel.stem)}")
 
 
 def check_articles(

@@ -65,6 +65,9 @@ class Target:
     url: str
     anchors: frozenset[str]
     draft: bool
+    # False: a file that does not parse now; the site still serves its last published
+    # version, so links to it (and its sections) work, and only the file is reported
+    readable: bool = True
 
 
 @dataclass
@@ -92,6 +95,12 @@ class Site:
                 site.categories.add((a.lang, a.category))
                 site.languages.add(a.lang)
         return site
+
+    def add_unreadable(self, path: str, url: str) -> None:
+        """An article file that fails to parse, at the URL it is most likely served at."""
+        target = Target(url, frozenset(), False, readable=False)
+        self.by_path.setdefault(path, target)
+        self.by_url.setdefault(url, target)
 
 
 @dataclass(frozen=True)
@@ -144,8 +153,8 @@ def _split(href: str) -> tuple[str, str, str | None]:
 
 
 def _anchor(target: Target, anchor: str | None, shown: str) -> Resolved:
-    if not anchor:
-        return Resolved(target.url)
+    if not anchor or not target.readable:
+        return Resolved(f"{target.url}#{anchor}" if anchor else target.url)
     if anchor in target.anchors:
         return Resolved(f"{target.url}#{anchor}")
     decoded = unquote(anchor)

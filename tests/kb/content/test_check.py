@@ -84,6 +84,36 @@ def test_each_mistake_is_reported_with_file_and_line(tree: Path) -> None:
     assert "broken anchor /en/articles/refunds#nope" in messages
 
 
+def test_a_file_that_does_not_parse_is_one_error_not_one_per_link_to_it(tmp_path: Path) -> None:
+    """The site keeps serving its last published version, so links to it still work:
+    the writer should see the one mistake, not a broken link in every article that
+    points to it (by URL, by file, to a section)."""
+    root = tmp_path / "articles"
+    write(root, "hr/dostava/inozemstvo.md", '---\ntitle: "Nezatvoreno\n---\nTekst.\n')
+    write(
+        root,
+        "hr/dostava/cijene.md",
+        "---\ntitle: Cijene\nupdated: 2026-10-01\n---\nVidi [ovdje](/hr/articles/inozemstvo), "
+        "[carina](inozemstvo.md#carina) i [nigdje](/hr/articles/nema-je).\n",
+    )
+    findings = check_tree(root, default_lang="hr", today=date(2026, 11, 25))
+    errors = [(f.path, f.line, f.message) for f in findings if f.severity == "error"]
+    assert [(p, line) for p, line, _ in errors] == [
+        ("hr/dostava/cijene.md", 5),  # the link to an article that really is missing
+        ("hr/dostava/inozemstvo.md", 2),
+    ], errors
+    assert "/hr/articles/nema-je" in errors[0][2]
+    assert "never closed" in errors[1][2]
+
+
+def test_cli_summary_counts_read_right(tree: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one"
+    write(one, "en/help/broken.md", "---\ntitle: [oops\n---\nx\n")
+    result = CliRunner().invoke(app, ["check", "--articles", str(one), "--no-embeddings"])
+    assert result.exit_code == 1
+    assert "1 error, 0 warnings" in result.output
+
+
 NEAR_DUPLICATE = (
     "---\ntitle: {title}\nupdated: 2026-10-01\n---\nYou can return any product within 30 "
     "days of delivery. Print the free return label in My orders and drop the parcel "
