@@ -83,6 +83,23 @@ def test_an_answered_search_labels_only_its_best_answer(client: TestClient) -> N
     assert page.index("badge-best") > first, "the label belongs to the first result"
 
 
+def test_only_a_strong_match_is_called_the_best_answer(client: TestClient) -> None:
+    """An answered search whose best hit is only a "partial" match (the answer model is
+    not sure) labels it a possible answer: "best answer" is a promise."""
+    searcher = client.app.state.kb.searcher
+    asked = ["imate li mobilnu aplikaciju", "posao u buri", "kako mogu platiti", "dostava"]
+    partial = [
+        q
+        for q in asked
+        if (r := searcher.search(q, prefer="hr")).answered and r.hits[0].confidence == "partial"
+    ]
+    assert partial, "the demo has answered-but-partial Croatian questions"
+    page = client.get("/search", params={"q": partial[0], "hl": "hr"}).text
+    assert "badge-best" not in page and "Najbolji odgovor" not in page
+    assert page.count("Mogući odgovor") == 1
+    assert page.index("badge-possible") > page.index('class="hit-title"')
+
+
 def test_script_in_a_query_comes_out_escaped(client: TestClient) -> None:
     page = client.get("/search", params={"q": '<script>alert("x")</script> dostava'}).text
     assert "<script>" not in page
