@@ -45,8 +45,15 @@ def csrf_token(request: Request) -> str:
     return hmac.new(key, f"csrf:{session_id(request)}".encode(), hashlib.sha256).hexdigest()
 
 
+def csrf_ok(request: Request, token: str | None) -> bool:
+    """Whether ``token`` is the form token of this request's session. It is not once the
+    session cookie has expired (a page left open for half an hour): forms that can show
+    themselves again answer that with the form, filled in as it was sent."""
+    return bool(token) and hmac.compare_digest(str(token), csrf_token(request))
+
+
 def check_csrf(request: Request, token: str | None) -> None:
-    if not token or not hmac.compare_digest(token, csrf_token(request)):
+    if not csrf_ok(request, token):
         raise HTTPException(403, "the form expired or did not come from this site; reload the page")
 
 
