@@ -22,6 +22,7 @@ from web.security import (
     ADMIN_COOKIE,
     AgentRoute,
     check_csrf,
+    csrf_ok,
     csrf_token,
     login_response,
     require_agent,
@@ -133,12 +134,13 @@ def agent_suggest(
     lang: Annotated[str, Form(max_length=MAX_LANG)] = "",
     hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
-    check_csrf(request, csrf)
     state = searches.state
     ui = _ui(request, hl or None)
     a = agent_strings(ui)
-    error = None
-    if not message.strip():
+    error, status = None, 422
+    if not csrf_ok(request, csrf):  # the page outlived its session: keep what was pasted
+        error, status = a["expired"], 403
+    elif not message.strip():
         error = a["empty"]
     else:
         try:
@@ -151,7 +153,7 @@ def agent_suggest(
             state,
             role,
             ui,
-            422,
+            status,
             message=message,
             result=None,
             lang_choice=lang,
@@ -176,10 +178,10 @@ def agent_copy(
     search_id: Annotated[str, Form(max_length=64)] = "",
     format: Annotated[str, Form(pattern="^(text|markdown|draft)$")] = "text",
     sections: Annotated[list[str] | None, Form(max_length=MAX_DRAFT_SECTIONS)] = None,
-    hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
     """Logs that an agent reused a section, or a combined draft with the sections it used,
-    as one copy (sent by copy.js, or the no-JS form button)."""
+    as one copy (sent by copy.js, or the no-JS form button, which copies nothing: without
+    JavaScript the agent selects the text in its box)."""
     check_csrf(request, csrf)
     used = [s for s in sections or [] if s]
     if any(not SECTION_KEY.match(s) or len(s) > 420 for s in used):
@@ -198,10 +200,9 @@ def agent_copy(
         fmt=format,
         sections=used if format == "draft" else (),
     )
-    if request.headers.get("x-requested-with") == "fetch":
-        return Response(status_code=204)
-    back = agent_url(hl if hl in state.index.languages else None)
-    return RedirectResponse(back, status_code=303)
+    # 204 for copy.js and for the no-JS button alike: a browser that gets 204 for a form
+    # stays on the page, so the agent keeps the replies (a redirect to /agent emptied it)
+    return Response(status_code=204)
 
 
 # -- the agents' own login --------------------------------------------------------------

@@ -118,6 +118,8 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "as_message": "as the message",
         "suggest": "Suggest answers",
         "empty": "Paste the customer's message first.",
+        "expired": "This page was open too long and the form expired; nothing was searched. "
+        "The message is still here: press the button again.",
         "suggested": "Suggested answers",
         "questions_found": "Questions found",
         "answered": "answered",
@@ -161,6 +163,8 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "as_message": "kao u poruci",
         "suggest": "Predloži odgovore",
         "empty": "Najprije zalijepite poruku kupca.",
+        "expired": "Stranica je bila predugo otvorena pa je obrazac istekao; ništa nije "
+        "pretraženo. Poruka je i dalje ovdje: ponovno pritisnite gumb.",
         "suggested": "Predloženi odgovori",
         "questions_found": "Pronađena pitanja",
         "answered": "odgovoreno",
@@ -178,7 +182,7 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "section_as_on_site": "Odjeljak kao na stranici",
         "reply_plain": "Odgovor (čisti tekst)",
         "no_suggestions": "Još nijedan članak ne odgovara na ovu poruku.",
-        "fallback": "Nijedan članak na jeziku {asked} ne odgovara na „{unit}”; nudimo onaj "
+        "fallback": "Nijedan članak na jeziku {asked} ne odgovara na „{unit}“; nudimo onaj "
         "na jeziku {got}.",
         "strong": "dobro",
         "partial": "moguće",
