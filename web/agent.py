@@ -129,25 +129,19 @@ def agent_suggest(
     request: Request,
     role: AgentRole,
     searches: Searching,
-    message: Annotated[str, Form(max_length=MAX_MESSAGE)],
+    # twice the limit: browsers send each line break as CR LF, so a box filled to its
+    # maxlength arrives longer than it is; the limit is checked once they are one
+    message: Annotated[str, Form(max_length=2 * MAX_MESSAGE)],
     csrf: Annotated[str, Form(max_length=128)],
     lang: Annotated[str, Form(max_length=MAX_LANG)] = "",
     hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
     state = searches.state
     ui = _ui(request, hl or None)
-    a = agent_strings(ui)
-    error, status = None, 422
-    if not csrf_ok(request, csrf):  # the page outlived its session: keep what was pasted
-        error, status = a["expired"], 403
-    elif not message.strip():
-        error = a["empty"]
-    else:
-        try:
-            check_lang(state, lang)
-        except QueryError:
-            error = a["unknown_lang"].format(available=", ".join(state.index.languages))
-    if error:
+    message = message.replace("\r\n", "\n")
+    refused = _form_error(request, state, agent_strings(ui), csrf, message, lang)
+    if refused:
+        error, status = refused
         return _page(
             request,
             state,
@@ -164,6 +158,24 @@ def agent_suggest(
     return _page(
         request, state, role, ui, message=message, result=result, rows=rows, lang_choice=lang
     )
+
+
+def _form_error(
+    request: Request, state: AppState, a: dict[str, str], csrf: str, message: str, lang: str
+) -> tuple[str, int] | None:
+    """Why the agent page cannot search this paste, in the agent's words, and the status;
+    the page then shows it above the message, which stays in its box."""
+    if not csrf_ok(request, csrf):  # the page outlived its session: keep what was pasted
+        return a["expired"], 403
+    if not message.strip():
+        return a["empty"], 422
+    if len(message) > MAX_MESSAGE:
+        return a["too_long"].format(n=len(message), max=MAX_MESSAGE), 422
+    try:
+        check_lang(state, lang)
+    except QueryError:
+        return a["unknown_lang"].format(available=", ".join(state.index.languages)), 422
+    return None
 
 
 @router.post("/agent/copy", include_in_schema=False, dependencies=[Depends(require_agent)])

@@ -277,3 +277,26 @@ def test_the_copy_buttons_without_javascript_keep_the_replies_on_the_page(
         assert page.locator(".suggestion").count() == suggestions
         assert page.locator("textarea[name=message]").input_value().startswith("Poštovani")
         context.close()
+
+
+def test_a_long_thread_cut_to_fit_the_box_is_taken_and_a_longer_one_explained(
+    agent_client: TestClient,
+) -> None:
+    """Agents paste whole threads; the box keeps the first 10,000 characters, counting a
+    line break as one, and the browser sends each as CR LF. Such a paste was refused with
+    pydantic's English words and lost; it is taken now, and what is really too long is
+    said in the agent's language with the message kept."""
+    client = agent_client
+    client.cookies.clear()
+    assert login(client, AGENT, form="/agent/login", next="/agent").status_code == 303
+    thread = MESSAGE + "\n\n" + "> Poštovani, vaš paket je poslan i stiže za dva dana.\n" * 300
+    boxed = thread[:10_000]
+    csrf = form_token(client, "/agent?hl=hr")
+    data = {"csrf": csrf, "hl": "hr", "message": boxed.replace("\n", "\r\n")}
+    taken = client.post("/agent", data=data)
+    assert taken.status_code == 200 and 'class="suggestion"' in taken.text
+    over = client.post("/agent", data={**data, "message": boxed + "x"})
+    assert over.status_code == 422
+    assert "Poruka je preduga (10001 znakova; najviše 10000)" in over.text
+    assert "String should have" not in over.text and "platila sam karticom" in over.text
+    client.cookies.clear()

@@ -102,3 +102,28 @@ def test_a_contact_after_reading_is_not_a_self_service_resolution(site: TestClie
 def test_every_page_links_to_the_contact_page(site: TestClient) -> None:
     assert 'href="/hr/contact"' in site.get("/hr/").text
     assert "Disallow: /*/contact/go" in site.get("/robots.txt").text
+
+
+def test_a_message_that_fills_the_box_is_taken_whatever_its_line_breaks(site: TestClient) -> None:
+    """The box holds 2,000 characters counting a line break as one, but the browser sends
+    each as CR LF: a long message of many lines arrived over the limit and the visitor got
+    "keep it under 500 characters" and lost it. Only what is still too long once the line
+    breaks are one character is refused, with the message's own limit."""
+    lines = ["Naručila sam tri stvari, a u paketu su stigle samo dvije."] * 35
+    message = "\n".join(lines)[:2000]
+    assert len(message) == 2000 and message.count("\n") == 34
+    sent = site.get("/hr/contact", params={"q": message.replace("\n", "\r\n")})
+    assert sent.status_code == 200, sent.text[:300]
+    assert f">{lines[0]}\n{lines[1]}" in sent.text, "the message is in the box, one line a line"
+    assert "help@example.com" in sent.text
+    email = site.get(
+        "/hr/contact/go",
+        params={"channel": "email", "q": message.replace("\n", "\r\n")},
+        follow_redirects=False,
+    )
+    assert email.status_code == 303
+    assert parse_qs(urlparse(email.headers["location"]).query)["body"] == [message]
+    over = site.get("/hr/contact", params={"q": message + "!"})
+    assert over.status_code == 422 and "kraća od 2000 znakova" in over.text
+    english = site.get("/en/contact", params={"q": "x" * 3000})
+    assert english.status_code == 422 and "under 2000 characters" in english.text
