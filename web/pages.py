@@ -185,11 +185,17 @@ def feedback(
     csrf: Annotated[str, Form(max_length=128)],
     search_id: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=32)] = "",
-    comment: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
+    # twice the box's maxlength: browsers send its line breaks as CR LF
+    comment: Annotated[str, Form(max_length=2 * MAX_COMMENT)] = "",
 ) -> Response:
     """'Was this helpful?' Works as a plain form post; redirects back (no resubmission).
     A form whose token expired (the session cookie lasts half an hour, so the page was left
     open) is not taken: the page comes back (403) with the form as it was sent."""
+    comment = comment.replace("\r\n", "\n")  # as the box counted it
+    if len(comment) > MAX_COMMENT:
+        raise VisitorError(
+            422, f"comment: at most {MAX_COMMENT} characters", "error.bad_request_text"
+        )
     if not csrf_ok(request, csrf):
         kept = {"helpful": helpful, "reason": reason, "comment": comment}
         return article_response(

@@ -364,3 +364,22 @@ def test_a_vote_sent_after_the_session_cookie_expired_is_asked_again_as_it_was(
     english = client.get("/en/articles/refunds").text
     client.cookies.clear()
     assert "was not saved" in vote(client, "/en/articles/refunds", page=english).text
+
+
+def test_a_comment_that_fills_its_box_is_taken_whatever_its_line_breaks(
+    client: TestClient,
+) -> None:
+    """The comment box holds 1,000 characters counting a line break as one; the browser
+    sends each as CR LF, so a full comment of several lines was a 422 and the vote lost."""
+    client.cookies.clear()
+    client.cookies.set("kb_sid", "reader-with-a-lot-to-say-0001")
+    comment = "\n".join(["Tablica ne kaže koliko traje povrat na karticu."] * 25)[:1000]
+    assert len(comment) == 1000 and comment.count("\n") == 20
+    sent = vote(client, "/hr/articles/povrat-novca", "no", comment=comment.replace("\n", "\r\n"))
+    assert sent.status_code == 303, sent.text[:300]
+    events = client.app.state.kb.events  # type: ignore[attr-defined]
+    events.flush()
+    mine = [v for v in events.rows(schema.votes) if v["session_id"].startswith("reader-with")]
+    assert [v["comment"] for v in mine] == [comment]
+    over = vote(client, "/hr/articles/povrat-novca", "no", comment=comment + "!")
+    assert over.status_code == 422 and '<html lang="hr">' in over.text
