@@ -261,8 +261,9 @@ def agent_login(
     hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
     """The agent token, or the admin token (an admin can do what an agent does)."""
-    check_csrf(request, csrf)
     ui = _ui(request, hl or None)
+    if not csrf_ok(request, csrf):  # the form outlived its session cookie: ask again
+        return _login_page(request, state, ui, next, 403, agent_strings(ui)["login_expired"])
     role = token_role(state.settings, token)
     if role is None:
         return _login_page(request, state, ui, next, 401, agent_strings(ui)["login_wrong"])

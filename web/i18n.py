@@ -108,6 +108,7 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "login_token_hint": "The agent token (or the admin token) your help-center admin gave you.",
         "login_button": "Sign in",
         "login_wrong": "That token is not right.",
+        "login_expired": "This page was open too long and its form expired. Enter the token again.",
         "logout": "Sign out",
         "title": "Agent assist",
         "intro": "Paste the customer's whole message. Greetings, signatures, quoted replies "
@@ -153,6 +154,8 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "administratora centra za pomoć.",
         "login_button": "Prijava",
         "login_wrong": "Token nije ispravan.",
+        "login_expired": "Stranica je bila predugo otvorena pa je obrazac istekao. "
+        "Ponovno upišite token.",
         "logout": "Odjava",
         "title": "Pomoć agentima",
         "intro": "Zalijepite cijelu poruku kupca. Pozdravi, potpisi, citirani odgovori i "

@@ -52,9 +52,21 @@ def csrf_ok(request: Request, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(str(token), csrf_token(request))
 
 
+class FormExpired(HTTPException):
+    """403 for a form token that does not match. Its page speaks the catalogue's words
+    (``key``, as ``web.errors.VisitorError`` does) on staff pages too, where other errors
+    show their English detail: an agent signing out of a page left open got
+    "the form expired or did not come from this site" on a Croatian screen."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "the form expired or did not come from this site; reload the page")
+        self.key = "error.form_expired"
+        self.params: dict[str, str] = {}
+
+
 def check_csrf(request: Request, token: str | None) -> None:
     if not csrf_ok(request, token):
-        raise HTTPException(403, "the form expired or did not come from this site; reload the page")
+        raise FormExpired()
 
 
 def _signer(request: Request) -> TimestampSigner:

@@ -300,3 +300,34 @@ def test_a_long_thread_cut_to_fit_the_box_is_taken_and_a_longer_one_explained(
     assert "Poruka je preduga (10001 znakova; najviše 10000)" in over.text
     assert "String should have" not in over.text and "platila sam karticom" in over.text
     client.cookies.clear()
+
+
+def test_agents_signing_in_or_out_from_a_page_left_open_are_told_in_their_language(
+    agent_client: TestClient,
+) -> None:
+    """The login form asks again with a fresh token; signing out with an expired form
+    says so in the catalogue's words (it showed the English developer message)."""
+    client = agent_client
+    client.cookies.clear()
+    form = client.get("/agent/login?hl=hr").text
+    client.cookies.clear()  # the session cookie ran out while the page was open
+    data = {"token": AGENT, "csrf": csrf_token(form), "next": "/agent", "hl": "hr"}
+    stale = client.post("/agent/login", data=data, follow_redirects=False)
+    assert stale.status_code == 403 and "<h1>Prijava za agente</h1>" in stale.text
+    assert "Ponovno upišite token" in stale.text
+    again = client.post(
+        "/agent/login", data={**data, "csrf": csrf_token(stale.text)}, follow_redirects=False
+    )
+    assert again.status_code == 303 and again.headers["location"] == "/agent?hl=hr"
+    page = client.get("/agent?hl=hr").text
+    signed_in = client.cookies.get("kb_admin")
+    client.cookies.clear()
+    client.cookies.set("kb_admin", signed_in)
+    out = client.post(
+        "/agent/logout",
+        data={"csrf": csrf_token(page), "hl": "hr"},
+        headers={"Accept-Language": "hr-HR,hr;q=0.9"},
+    )
+    assert out.status_code == 403 and "Obrazac je istekao" in out.text
+    assert "did not come from this site" not in out.text
+    client.cookies.clear()
