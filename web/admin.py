@@ -217,7 +217,8 @@ def articles(request: Request, state: State, lang: FilterLang, days: Days = 30) 
 def preview(request: Request, state: State, lang: str, slug: str) -> Response:
     """A draft (or a published article) as readers would see it, before it goes live."""
     index = state.index
-    article = index.drafts.get((lang, slug)) or index.article(lang, slug)
+    draft = index.drafts.get((lang, slug))
+    article = draft or index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no draft or article '{slug}' in '{lang}'")
     return render(
@@ -229,5 +230,5 @@ def preview(request: Request, state: State, lang: str, slug: str) -> Response:
         related=[],
         translations=[],
         category_names=state.catalogue.category_names(lang),
-        preview=True,
+        preview="draft" if draft else "published",
     )
