@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.errors import QueryError
 from kb.settings import Settings
+from kb.text import fit_words
 from web.deps import PageLang, Searching, SessionId, State
 from web.errors import VisitorError
 from web.i18n import message
@@ -65,9 +66,12 @@ def contact(
     hits: list[dict[str, object]] = []
     if q.strip():
         try:
-            result, search_id = searches.search("contact", q, lang, limit=3)
+            # a message longer than a search (KB_MAX_QUERY_CHARS) is searched by its
+            # opening, where visitors say what it is about; it found nothing before
+            asked = fit_words(q, state.settings.max_query_chars)
+            result, search_id = searches.search("contact", asked, lang, limit=3)
         except QueryError:
-            pass  # too long or empty after cleaning: just offer the channels
+            pass  # empty after cleaning: just offer the channels
         else:
             # only articles with some evidence: a visitor who came to write to us
             # should not wade through a ranked list of everything

@@ -127,3 +127,22 @@ def test_a_message_that_fills_the_box_is_taken_whatever_its_line_breaks(site: Te
     assert over.status_code == 422 and "kraća od 2000 znakova" in over.text
     english = site.get("/en/contact", params={"q": "x" * 3000})
     assert english.status_code == 422 and "under 2000 characters" in english.text
+
+
+def test_a_message_longer_than_a_search_still_brings_up_articles(site: TestClient) -> None:
+    """Visitors describe their problem at length on the contact page; past the search
+    limit (500 characters) the page showed no article at all. Its opening is searched."""
+    message = (
+        "Poštovani, prije dva tjedna naručio sam perilicu rublja i platio karticom. Paket "
+        "je stigao oštećen, kutija je bila potpuno zgnječena, a na perilici je udubljenje na "
+        "bočnoj strani. Kurir je rekao da to nije njegov problem i otišao prije nego što sam "
+        "stigao pregledati paket. Sada ne znam što trebam napraviti, trebam li poslati "
+        "fotografije, kome se javiti i hoću li dobiti novu perilicu ili povrat novca. Također "
+        "me zanima koliko dugo traje povrat novca na karticu ako se odlučim za povrat. "
+        "Hvala unaprijed na brzom odgovoru!"
+    )
+    assert len(message) > site.app.state.kb.settings.max_query_chars
+    page = site.get("/hr/contact", params={"q": message}).text
+    assert "contact-suggestions" in page
+    assert "/hr/articles/ostecena-posiljka" in page
+    assert f">{message}</textarea>" in page, "the whole message stays for the channels"
