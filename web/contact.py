@@ -60,8 +60,15 @@ def channels(settings: Settings, lang: str, q: str) -> list[dict[str, str]]:
     "/{lang}/contact", response_class=HTMLResponse, dependencies=[Depends(limiter("search"))]
 )
 def contact(
-    request: Request, state: State, searches: Searching, lang: PageLang, q: Message = ""
+    request: Request,
+    state: State,
+    searches: Searching,
+    lang: PageLang,
+    q: Message = "",
+    read: Annotated[str, Query(max_length=200, description="an article that did not help")] = "",
 ) -> Response:
+    """``read`` is the article the visitor came from after answering that it did not
+    help: it is not offered again as the answer."""
     q = one_message(q)
     hits: list[dict[str, object]] = []
     if q.strip():
@@ -69,13 +76,14 @@ def contact(
             # a message longer than a search (KB_MAX_QUERY_CHARS) is searched by its
             # opening, where visitors say what it is about; it found nothing before
             asked = fit_words(q, state.settings.max_query_chars)
-            result, search_id = searches.search("contact", asked, lang, limit=3)
+            result, search_id = searches.search("contact", asked, lang, limit=4)
         except QueryError:
             pass  # empty after cleaning: just offer the channels
         else:
             # only articles with some evidence: a visitor who came to write to us
             # should not wade through a ranked list of everything
-            hits = tracked_hits(shown_hits(result, limit=3), search_id)
+            shown = [h for h in shown_hits(result, limit=4) if h.slug != read]
+            hits = tracked_hits(shown[:3], search_id)
     others = [o for o in state.index.languages if o != lang]
     return render(
         request,

@@ -146,3 +146,20 @@ def test_a_message_longer_than_a_search_still_brings_up_articles(site: TestClien
     assert "contact-suggestions" in page
     assert "/hr/articles/ostecena-posiljka" in page
     assert f">{message}</textarea>" in page, "the whole message stays for the channels"
+
+
+def test_still_stuck_after_a_no_vote_does_not_offer_the_same_article_again(
+    site: TestClient,
+) -> None:
+    """'Did this help?' No -> 'Still stuck? Contact us' carried the article's title to
+    the contact page, whose first suggestion was that very article."""
+    voted = site.get("/hr/articles/povrat-novca", params={"voted": "no"}).text
+    link = re.search(r'<p class="notice" role="status">[^<]*<a href="([^"]+)"', voted)
+    assert link, voted[-2000:]
+    page = site.get(link.group(1).replace("&amp;", "&")).text
+    assert "contact-suggestions" in page, "related articles are still offered"
+    offered = re.findall(r'class="hit-title" href="([^"?]+)', page)
+    assert offered and "/hr/articles/povrat-novca" not in offered
+    assert ">Povrat novca</textarea>" in page
+    plain = site.get("/hr/contact", params={"q": "Povrat novca"}).text
+    assert "/hr/articles/povrat-novca?" in plain, "asked without it, the article is offered"
