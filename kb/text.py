@@ -51,3 +51,13 @@ def clean_unicode(text: str) -> str:
 def query_key(query: str) -> str:
     """One key for phrasings that differ only in case, accents, spacing and end marks."""
     return " ".join(fold_diacritics(query.lower()).split()).strip(" ?!.")
+
+
+def fit_words(text: str, max_chars: int) -> str:
+    """``text`` on one line, cut at a word to at most ``max_chars`` characters: a long
+    message still has a question to search (its opening) instead of being refused."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut

@@ -18,6 +18,7 @@ from web.rendering import render
 from web.security import (
     ADMIN_COOKIE,
     check_csrf,
+    csrf_ok,
     csrf_token,
     login_response,
     require_admin,
@@ -28,25 +29,35 @@ from web.state import AppState
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Days = Annotated[int, Query(ge=1, le=3650)]
+LOGIN_EXPIRED = "This page was open too long and its form expired. Enter the token again."
 
 
 def _safe_next(target: str) -> str:
     return safe_next(target, "/admin")
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, state: State, next: str = "/admin", error: str = "") -> Response:
-    settings = state.settings
-    if settings.admin_token is None and settings.agent_token is None:
-        raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
+def _login_page(request: Request, next: str, status_code: int = 200, error: str = "") -> Response:
     return render(
         request,
         "admin/login.html",
         "en",
+        status_code=status_code,
         next=_safe_next(next),
         csrf=csrf_token(request),
         error=error,
     )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request, state: State, next: Annotated[str, Query(max_length=200)] = "/admin"
+) -> Response:
+    """The login form. Its only error messages are the app's own (no ``?error=`` text
+    from a link: that put any words a sender liked on the real login page)."""
+    settings = state.settings
+    if settings.admin_token is None and settings.agent_token is None:
+        raise HTTPException(404, "admin pages are off: set KB_ADMIN_TOKEN to turn them on")
+    return _login_page(request, next)
 
 
 @router.post("/login")
@@ -57,18 +68,11 @@ def login(
     csrf: Annotated[str, Form(max_length=128)],
     next: Annotated[str, Form(max_length=200)] = "/admin",
 ) -> Response:
-    check_csrf(request, csrf)
+    if not csrf_ok(request, csrf):  # the form outlived its session cookie: ask again
+        return _login_page(request, next, 403, LOGIN_EXPIRED)
     role = token_role(state.settings, token)
     if role is None:
-        return render(
-            request,
-            "admin/login.html",
-            "en",
-            status_code=401,
-            next=_safe_next(next),
-            csrf=csrf_token(request),
-            error="That token is not right.",
-        )
+        return _login_page(request, next, 401, "That token is not right.")
     target = _safe_next(next)
     if role == "agent" and not target.startswith("/agent"):
         target = "/agent"
@@ -213,7 +217,8 @@ def articles(request: Request, state: State, lang: FilterLang, days: Days = 30) 
 def preview(request: Request, state: State, lang: str, slug: str) -> Response:
     """A draft (or a published article) as readers would see it, before it goes live."""
     index = state.index
-    article = index.drafts.get((lang, slug)) or index.article(lang, slug)
+    draft = index.drafts.get((lang, slug))
+    article = draft or index.article(lang, slug)
     if article is None:
         raise HTTPException(404, f"no draft or article '{slug}' in '{lang}'")
     return render(
@@ -225,5 +230,5 @@ def preview(request: Request, state: State, lang: str, slug: str) -> Response:
         related=[],
         translations=[],
         category_names=state.catalogue.category_names(lang),
-        preview=True,
+        preview="draft" if draft else "published",
     )

@@ -22,6 +22,7 @@ from web.security import (
     ADMIN_COOKIE,
     AgentRoute,
     check_csrf,
+    csrf_ok,
     csrf_token,
     login_response,
     require_agent,
@@ -128,30 +129,25 @@ def agent_suggest(
     request: Request,
     role: AgentRole,
     searches: Searching,
-    message: Annotated[str, Form(max_length=MAX_MESSAGE)],
+    # twice the limit: browsers send each line break as CR LF, so a box filled to its
+    # maxlength arrives longer than it is; the limit is checked once they are one
+    message: Annotated[str, Form(max_length=2 * MAX_MESSAGE)],
     csrf: Annotated[str, Form(max_length=128)],
     lang: Annotated[str, Form(max_length=MAX_LANG)] = "",
     hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
-    check_csrf(request, csrf)
     state = searches.state
     ui = _ui(request, hl or None)
-    a = agent_strings(ui)
-    error = None
-    if not message.strip():
-        error = a["empty"]
-    else:
-        try:
-            check_lang(state, lang)
-        except QueryError:
-            error = a["unknown_lang"].format(available=", ".join(state.index.languages))
-    if error:
+    message = message.replace("\r\n", "\n")
+    refused = _form_error(request, state, agent_strings(ui), csrf, message, lang)
+    if refused:
+        error, status = refused
         return _page(
             request,
             state,
             role,
             ui,
-            422,
+            status,
             message=message,
             result=None,
             lang_choice=lang,
@@ -162,6 +158,24 @@ def agent_suggest(
     return _page(
         request, state, role, ui, message=message, result=result, rows=rows, lang_choice=lang
     )
+
+
+def _form_error(
+    request: Request, state: AppState, a: dict[str, str], csrf: str, message: str, lang: str
+) -> tuple[str, int] | None:
+    """Why the agent page cannot search this paste, in the agent's words, and the status;
+    the page then shows it above the message, which stays in its box."""
+    if not csrf_ok(request, csrf):  # the page outlived its session: keep what was pasted
+        return a["expired"], 403
+    if not message.strip():
+        return a["empty"], 422
+    if len(message) > MAX_MESSAGE:
+        return a["too_long"].format(n=len(message), max=MAX_MESSAGE), 422
+    try:
+        check_lang(state, lang)
+    except QueryError:
+        return a["unknown_lang"].format(available=", ".join(state.index.languages)), 422
+    return None
 
 
 @router.post("/agent/copy", include_in_schema=False, dependencies=[Depends(require_agent)])
@@ -176,10 +190,10 @@ def agent_copy(
     search_id: Annotated[str, Form(max_length=64)] = "",
     format: Annotated[str, Form(pattern="^(text|markdown|draft)$")] = "text",
     sections: Annotated[list[str] | None, Form(max_length=MAX_DRAFT_SECTIONS)] = None,
-    hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
     """Logs that an agent reused a section, or a combined draft with the sections it used,
-    as one copy (sent by copy.js, or the no-JS form button)."""
+    as one copy (sent by copy.js, or the no-JS form button, which copies nothing: without
+    JavaScript the agent selects the text in its box)."""
     check_csrf(request, csrf)
     used = [s for s in sections or [] if s]
     if any(not SECTION_KEY.match(s) or len(s) > 420 for s in used):
@@ -198,10 +212,9 @@ def agent_copy(
         fmt=format,
         sections=used if format == "draft" else (),
     )
-    if request.headers.get("x-requested-with") == "fetch":
-        return Response(status_code=204)
-    back = agent_url(hl if hl in state.index.languages else None)
-    return RedirectResponse(back, status_code=303)
+    # 204 for copy.js and for the no-JS button alike: a browser that gets 204 for a form
+    # stays on the page, so the agent keeps the replies (a redirect to /agent emptied it)
+    return Response(status_code=204)
 
 
 # -- the agents' own login --------------------------------------------------------------
@@ -248,8 +261,9 @@ def agent_login(
     hl: Annotated[str, Form(max_length=MAX_LANG)] = "",
 ) -> Response:
     """The agent token, or the admin token (an admin can do what an agent does)."""
-    check_csrf(request, csrf)
     ui = _ui(request, hl or None)
+    if not csrf_ok(request, csrf):  # the form outlived its session cookie: ask again
+        return _login_page(request, state, ui, next, 403, agent_strings(ui)["login_expired"])
     role = token_role(state.settings, token)
     if role is None:
         return _login_page(request, state, ui, next, 401, agent_strings(ui)["login_wrong"])

@@ -108,6 +108,7 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "login_token_hint": "The agent token (or the admin token) your help-center admin gave you.",
         "login_button": "Sign in",
         "login_wrong": "That token is not right.",
+        "login_expired": "This page was open too long and its form expired. Enter the token again.",
         "logout": "Sign out",
         "title": "Agent assist",
         "intro": "Paste the customer's whole message. Greetings, signatures, quoted replies "
@@ -118,6 +119,8 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "as_message": "as the message",
         "suggest": "Suggest answers",
         "empty": "Paste the customer's message first.",
+        "expired": "This page was open too long and the form expired; nothing was searched. "
+        "The message is still here: press the button again.",
         "suggested": "Suggested answers",
         "questions_found": "Questions found",
         "answered": "answered",
@@ -151,6 +154,8 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "administratora centra za pomoć.",
         "login_button": "Prijava",
         "login_wrong": "Token nije ispravan.",
+        "login_expired": "Stranica je bila predugo otvorena pa je obrazac istekao. "
+        "Ponovno upišite token.",
         "logout": "Odjava",
         "title": "Pomoć agentima",
         "intro": "Zalijepite cijelu poruku kupca. Pozdravi, potpisi, citirani odgovori i "
@@ -161,6 +166,8 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "as_message": "kao u poruci",
         "suggest": "Predloži odgovore",
         "empty": "Najprije zalijepite poruku kupca.",
+        "expired": "Stranica je bila predugo otvorena pa je obrazac istekao; ništa nije "
+        "pretraženo. Poruka je i dalje ovdje: ponovno pritisnite gumb.",
         "suggested": "Predloženi odgovori",
         "questions_found": "Pronađena pitanja",
         "answered": "odgovoreno",
@@ -178,7 +185,7 @@ AGENT_STRINGS: dict[str, dict[str, str]] = {
         "section_as_on_site": "Odjeljak kao na stranici",
         "reply_plain": "Odgovor (čisti tekst)",
         "no_suggestions": "Još nijedan članak ne odgovara na ovu poruku.",
-        "fallback": "Nijedan članak na jeziku {asked} ne odgovara na „{unit}”; nudimo onaj "
+        "fallback": "Nijedan članak na jeziku {asked} ne odgovara na „{unit}“; nudimo onaj "
         "na jeziku {got}.",
         "strong": "dobro",
         "partial": "moguće",

@@ -12,12 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from kb.insights.events import VOTE_REASONS
+from kb.search.index import ArticleEntry
 from web.deps import PageLang, PublishedArticle, SessionId, State, known_lang
 from web.errors import VisitorError
 from web.i18n import message
 from web.ratelimit import limiter
 from web.rendering import base_url, brand, page_lang, render
-from web.security import check_csrf, csrf_token
+from web.security import csrf_ok, csrf_token
+from web.state import AppState
 from web.structured import article_jsonld, website_jsonld
 from web.urls import category_url, contact_url, home_url, voted_url
 from web.validation import search_id as valid_search_id
@@ -116,6 +118,23 @@ def article_page(
     state.events.record_click(
         session_id=session, lang=lang, slug=slug, search_id=clicked, position=p if clicked else None
     )
+    return article_response(request, state, article, search_id=clicked or "", voted=voted)
+
+
+def article_response(
+    request: Request,
+    state: AppState,
+    article: ArticleEntry,
+    *,
+    search_id: str = "",
+    voted: str | None = None,
+    status_code: int = 200,
+    unsaved: dict[str, str] | None = None,
+) -> Response:
+    """The article page. ``unsaved`` is a vote whose form had expired: the feedback form
+    comes back filled in as it was sent, with a fresh token, saying to send it again."""
+    catalogue = state.catalogue
+    lang = article.lang
     translations = catalogue.translations(article)
     alternates = {t.lang: t.url for t in translations}
     base = base_url(request)
@@ -123,6 +142,7 @@ def article_page(
         request,
         "article.html",
         lang,
+        status_code=status_code,
         article=article,
         body=article_body(article.html, lang),
         related=[a for r in article.related if (a := state.index.article(lang, r))],
@@ -130,9 +150,10 @@ def article_page(
         category_names=catalogue.category_names(lang),
         alternates=alternates,
         switch=language_switch(state, lang) | alternates,
-        search_id=clicked or "",
+        search_id=search_id,
         csrf=csrf_token(request),
         voted=voted,
+        unsaved=unsaved,
         reasons=VOTE_REASONS,
         canonical=base + article.url,
         jsonld=article_jsonld(article, state.index, brand(request), base),
@@ -164,10 +185,27 @@ def feedback(
     csrf: Annotated[str, Form(max_length=128)],
     search_id: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=32)] = "",
-    comment: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
-) -> RedirectResponse:
-    """'Was this helpful?' Works as a plain form post; redirects back (no resubmission)."""
-    check_csrf(request, csrf)
+    # twice the box's maxlength: browsers send its line breaks as CR LF
+    comment: Annotated[str, Form(max_length=2 * MAX_COMMENT)] = "",
+) -> Response:
+    """'Was this helpful?' Works as a plain form post; redirects back (no resubmission).
+    A form whose token expired (the session cookie lasts half an hour, so the page was left
+    open) is not taken: the page comes back (403) with the form as it was sent."""
+    comment = comment.replace("\r\n", "\n")  # as the box counted it
+    if len(comment) > MAX_COMMENT:
+        raise VisitorError(
+            422, f"comment: at most {MAX_COMMENT} characters", "error.bad_request_text"
+        )
+    if not csrf_ok(request, csrf):
+        kept = {"helpful": helpful, "reason": reason, "comment": comment}
+        return article_response(
+            request,
+            state,
+            article,
+            search_id=valid_search_id(search_id) or "",
+            status_code=403,
+            unsaved=kept,
+        )
     state.events.record_vote(
         session_id=session,
         lang=article.lang,

@@ -45,9 +45,28 @@ def csrf_token(request: Request) -> str:
     return hmac.new(key, f"csrf:{session_id(request)}".encode(), hashlib.sha256).hexdigest()
 
 
+def csrf_ok(request: Request, token: str | None) -> bool:
+    """Whether ``token`` is the form token of this request's session. It is not once the
+    session cookie has expired (a page left open for half an hour): forms that can show
+    themselves again answer that with the form, filled in as it was sent."""
+    return bool(token) and hmac.compare_digest(str(token), csrf_token(request))
+
+
+class FormExpired(HTTPException):
+    """403 for a form token that does not match. Its page speaks the catalogue's words
+    (``key``, as ``web.errors.VisitorError`` does) on staff pages too, where other errors
+    show their English detail: an agent signing out of a page left open got
+    "the form expired or did not come from this site" on a Croatian screen."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "the form expired or did not come from this site; reload the page")
+        self.key = "error.form_expired"
+        self.params: dict[str, str] = {}
+
+
 def check_csrf(request: Request, token: str | None) -> None:
-    if not token or not hmac.compare_digest(token, csrf_token(request)):
-        raise HTTPException(403, "the form expired or did not come from this site; reload the page")
+    if not csrf_ok(request, token):
+        raise FormExpired()
 
 
 def _signer(request: Request) -> TimestampSigner:

@@ -50,8 +50,10 @@ def search_url(**params: str | None) -> str:
     return "/search" + _query(**params)
 
 
-def contact_url(lang: str, q: str | None = None) -> str:
-    return f"/{lang}/contact" + _query(q=q)
+def contact_url(lang: str, q: str | None = None, read: str | None = None) -> str:
+    """The contact page, with the visitor's question; ``read``: the article they said
+    did not help, which the page then does not offer again."""
+    return f"/{lang}/contact" + _query(q=q, read=read)
 
 
 def contact_go_url(lang: str, channel: str, q: str) -> str:

@@ -25,7 +25,7 @@ from kb.errors import QueryError, unknown_language
 from kb.pii import PLACEHOLDER
 from kb.search.index import SearchIndex
 from kb.search.searcher import Searcher, SearchResult
-from kb.text import fold_diacritics
+from kb.text import fit_words, fold_diacritics
 
 MAX_UNITS = 6
 MAX_SUGGESTIONS = 5
@@ -176,16 +176,6 @@ def section_html(index: SearchIndex, lang: str, slug: str, section_id: str | Non
     return html[body_start : end.start() if end else len(html)]
 
 
-def _fit(text: str, max_chars: int) -> str:
-    """A run-on paragraph without full stops is still a question: search its first
-    ``max_chars`` characters (cut at a word) instead of refusing it as too long."""
-    text = " ".join(text.split())
-    if len(text) <= max_chars:
-        return text
-    cut = text[:max_chars]
-    return cut.rsplit(" ", 1)[0] if " " in cut else cut
-
-
 def suggest(
     searcher: Searcher,
     message: str,
@@ -210,7 +200,9 @@ def suggest(
     for unit, asks in split_units(cleaned):
         words = PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
         try:
-            result = searcher.search(_fit(words, searcher.max_query_chars), limit=5, prefer=lang)
+            result = searcher.search(
+                fit_words(words, searcher.max_query_chars), limit=5, prefer=lang
+            )
         except QueryError:  # nothing searchable left in this unit (only placeholders)
             continue
         units.append(Unit(unit, asks, result))

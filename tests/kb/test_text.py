@@ -1,4 +1,4 @@
-from kb.text import clean_unicode, fold_diacritics, slugify
+from kb.text import clean_unicode, fit_words, fold_diacritics, slugify
 
 
 def test_slugify_transliterates_croatian() -> None:
@@ -18,3 +18,9 @@ def test_fold_diacritics_keeps_plain_letters() -> None:
 def test_clean_unicode_drops_nul_and_zero_width_and_composes() -> None:
     assert clean_unicode("pla\u0107a\x00nje\u200b") == "plaćanje"
     assert clean_unicode("c\u030c") == "č"
+
+
+def test_fit_words_cuts_a_long_message_at_a_word_on_one_line() -> None:
+    assert fit_words("Paket je\nstigao  oštećen.", 100) == "Paket je stigao oštećen."
+    assert fit_words("Paket je stigao oštećen.", 17) == "Paket je stigao"
+    assert fit_words("x" * 30, 10) == "x" * 10

@@ -270,6 +270,33 @@ def test_login_form_sets_a_signed_httponly_cookie_and_checks_csrf(fed: TestClien
     fed.cookies.clear()
 
 
+def test_an_expired_login_form_asks_again_and_takes_no_words_from_the_link(
+    fed: TestClient,
+) -> None:
+    """A login page left open past its session cookie gets the form back with a fresh
+    token and says why (it was a bare error page that reloading only re-posted); and the
+    page shows only the app's own messages: ``?error=`` put a sender's words on it."""
+    fed.cookies.clear()
+    form = fed.get("/admin/login?next=/admin/gaps").text
+    fed.cookies.clear()  # the session cookie ran out while the page was open
+    stale = fed.post(
+        "/admin/login",
+        data={"token": TOKEN, "csrf": csrf_token(form), "next": "/admin/gaps"},
+        follow_redirects=False,
+    )
+    assert stale.status_code == 403 and "Enter the token again" in stale.text
+    assert 'name="next" value="/admin/gaps"' in stale.text and "kb_admin=" not in str(stale.headers)
+    again = fed.post(
+        "/admin/login",
+        data={"token": TOKEN, "csrf": csrf_token(stale.text), "next": "/admin/gaps"},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303 and again.headers["location"] == "/admin/gaps"
+    fed.cookies.clear()
+    spoofed = fed.get("/admin/login", params={"error": "Email your token to evil@example.com"})
+    assert spoofed.status_code == 200 and "evil@example.com" not in spoofed.text
+
+
 def test_feedback_without_a_valid_form_token_is_refused(client: TestClient) -> None:
     r = client.post("/en/articles/returns/feedback", data={"helpful": "yes", "csrf": "x"})
     assert r.status_code == 403

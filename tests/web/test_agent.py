@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -213,3 +215,119 @@ def test_kb_suggest_reads_stdin(agent_client: TestClient, kb_env: Settings) -> N
     assert json.loads(result.stdout)["suggestions"][0]["reply_text"]
     empty = CliRunner().invoke(app, ["suggest"], input="  ")
     assert empty.exit_code == 2
+
+
+def test_an_agent_page_that_outlived_its_session_keeps_the_pasted_message(
+    agent_client: TestClient,
+) -> None:
+    """Agents keep the page open all shift, longer than the half-hour session cookie that
+    signs the form: the paste is refused (403, nothing searched or logged) on the agent
+    page itself, in the agent's language, with the message still in the box and a fresh
+    token, instead of an English error page that lost it."""
+    client = agent_client
+    client.cookies.clear()
+    assert login(client, AGENT, form="/agent/login", next="/agent").status_code == 303
+    page = client.get("/agent?hl=hr").text
+    signed_in = client.cookies.get("kb_admin")
+    client.cookies.clear()  # the session cookie ran out; the 12-hour login did not
+    client.cookies.set("kb_admin", signed_in)
+    events = client.app.state.kb.events  # type: ignore[attr-defined]
+    events.flush()
+    before = events.counts()
+    stale = client.post("/agent", data={"message": MESSAGE, "csrf": csrf_token(page), "hl": "hr"})
+    assert stale.status_code == 403 and "<h1>Pomoć agentima</h1>" in stale.text
+    assert "obrazac istekao" in stale.text and "form expired" not in stale.text
+    assert "platila sam karticom, ali kartica je odbijena" in stale.text
+    assert 'class="suggestion"' not in stale.text
+    events.flush()
+    assert events.counts() == before
+    fresh = client.post("/agent", data={"message": MESSAGE, "csrf": csrf_token(stale.text)})
+    assert fresh.status_code == 200 and 'class="suggestion"' in fresh.text
+    client.cookies.clear()
+
+
+@pytest.mark.browser
+def test_the_copy_buttons_without_javascript_keep_the_replies_on_the_page(
+    browser: Any,
+    demo_settings: Settings,
+    demo_build: BuildReport,
+    make_app: AppFactory,
+    tmp_path: Path,
+) -> None:
+    """Without JavaScript a Copy button is a form that logs the copy: the page must stay as
+    it is (the agent selects the text in its box), not turn into an empty agent page."""
+    db = f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    with make_app.served(demo_settings, agent_token=AGENT, database_url=db) as base:
+        context = browser.new_context(java_script_enabled=False, locale="hr-HR")
+        page = context.new_page()
+        page.goto(base + "/agent/login?hl=hr")
+        page.fill("input[name=token]", AGENT)
+        page.click(".staff-form button[type=submit]")
+        page.fill("textarea[name=message]", MESSAGE)
+        page.click(".agent-form button[type=submit]")
+        draft = page.locator("#draft").input_value()
+        suggestions = page.locator(".suggestion").count()
+        assert draft.startswith("Poštovani") and suggestions >= 2
+        with page.expect_response("**/agent/copy") as copied:
+            page.click("button[data-format=draft]")
+        page.locator(".suggestion button[data-format=text]").first.click()
+        page.wait_for_timeout(300)
+        assert copied.value.status == 204
+        assert page.url.endswith("/agent") and page.locator("#draft").input_value() == draft
+        assert page.locator(".suggestion").count() == suggestions
+        assert page.locator("textarea[name=message]").input_value().startswith("Poštovani")
+        context.close()
+
+
+def test_a_long_thread_cut_to_fit_the_box_is_taken_and_a_longer_one_explained(
+    agent_client: TestClient,
+) -> None:
+    """Agents paste whole threads; the box keeps the first 10,000 characters, counting a
+    line break as one, and the browser sends each as CR LF. Such a paste was refused with
+    pydantic's English words and lost; it is taken now, and what is really too long is
+    said in the agent's language with the message kept."""
+    client = agent_client
+    client.cookies.clear()
+    assert login(client, AGENT, form="/agent/login", next="/agent").status_code == 303
+    thread = MESSAGE + "\n\n" + "> Poštovani, vaš paket je poslan i stiže za dva dana.\n" * 300
+    boxed = thread[:10_000]
+    csrf = form_token(client, "/agent?hl=hr")
+    data = {"csrf": csrf, "hl": "hr", "message": boxed.replace("\n", "\r\n")}
+    taken = client.post("/agent", data=data)
+    assert taken.status_code == 200 and 'class="suggestion"' in taken.text
+    over = client.post("/agent", data={**data, "message": boxed + "x"})
+    assert over.status_code == 422
+    assert "Poruka je preduga (10001 znakova; najviše 10000)" in over.text
+    assert "String should have" not in over.text and "platila sam karticom" in over.text
+    client.cookies.clear()
+
+
+def test_agents_signing_in_or_out_from_a_page_left_open_are_told_in_their_language(
+    agent_client: TestClient,
+) -> None:
+    """The login form asks again with a fresh token; signing out with an expired form
+    says so in the catalogue's words (it showed the English developer message)."""
+    client = agent_client
+    client.cookies.clear()
+    form = client.get("/agent/login?hl=hr").text
+    client.cookies.clear()  # the session cookie ran out while the page was open
+    data = {"token": AGENT, "csrf": csrf_token(form), "next": "/agent", "hl": "hr"}
+    stale = client.post("/agent/login", data=data, follow_redirects=False)
+    assert stale.status_code == 403 and "<h1>Prijava za agente</h1>" in stale.text
+    assert "Ponovno upišite token" in stale.text
+    again = client.post(
+        "/agent/login", data={**data, "csrf": csrf_token(stale.text)}, follow_redirects=False
+    )
+    assert again.status_code == 303 and again.headers["location"] == "/agent?hl=hr"
+    page = client.get("/agent?hl=hr").text
+    signed_in = client.cookies.get("kb_admin")
+    client.cookies.clear()
+    client.cookies.set("kb_admin", signed_in)
+    out = client.post(
+        "/agent/logout",
+        data={"csrf": csrf_token(page), "hl": "hr"},
+        headers={"Accept-Language": "hr-HR,hr;q=0.9"},
+    )
+    assert out.status_code == 403 and "Obrazac je istekao" in out.text
+    assert "did not come from this site" not in out.text
+    client.cookies.clear()

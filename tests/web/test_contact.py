@@ -102,3 +102,64 @@ def test_a_contact_after_reading_is_not_a_self_service_resolution(site: TestClie
 def test_every_page_links_to_the_contact_page(site: TestClient) -> None:
     assert 'href="/hr/contact"' in site.get("/hr/").text
     assert "Disallow: /*/contact/go" in site.get("/robots.txt").text
+
+
+def test_a_message_that_fills_the_box_is_taken_whatever_its_line_breaks(site: TestClient) -> None:
+    """The box holds 2,000 characters counting a line break as one, but the browser sends
+    each as CR LF: a long message of many lines arrived over the limit and the visitor got
+    "keep it under 500 characters" and lost it. Only what is still too long once the line
+    breaks are one character is refused, with the message's own limit."""
+    lines = ["Naručila sam tri stvari, a u paketu su stigle samo dvije."] * 35
+    message = "\n".join(lines)[:2000]
+    assert len(message) == 2000 and message.count("\n") == 34
+    sent = site.get("/hr/contact", params={"q": message.replace("\n", "\r\n")})
+    assert sent.status_code == 200, sent.text[:300]
+    assert f">{lines[0]}\n{lines[1]}" in sent.text, "the message is in the box, one line a line"
+    assert "help@example.com" in sent.text
+    email = site.get(
+        "/hr/contact/go",
+        params={"channel": "email", "q": message.replace("\n", "\r\n")},
+        follow_redirects=False,
+    )
+    assert email.status_code == 303
+    assert parse_qs(urlparse(email.headers["location"]).query)["body"] == [message]
+    over = site.get("/hr/contact", params={"q": message + "!"})
+    assert over.status_code == 422 and "kraća od 2000 znakova" in over.text
+    english = site.get("/en/contact", params={"q": "x" * 3000})
+    assert english.status_code == 422 and "under 2000 characters" in english.text
+
+
+def test_a_message_longer_than_a_search_still_brings_up_articles(site: TestClient) -> None:
+    """Visitors describe their problem at length on the contact page; past the search
+    limit (500 characters) the page showed no article at all. Its opening is searched."""
+    message = (
+        "Poštovani, prije dva tjedna naručio sam perilicu rublja i platio karticom. Paket "
+        "je stigao oštećen, kutija je bila potpuno zgnječena, a na perilici je udubljenje na "
+        "bočnoj strani. Kurir je rekao da to nije njegov problem i otišao prije nego što sam "
+        "stigao pregledati paket. Sada ne znam što trebam napraviti, trebam li poslati "
+        "fotografije, kome se javiti i hoću li dobiti novu perilicu ili povrat novca. Također "
+        "me zanima koliko dugo traje povrat novca na karticu ako se odlučim za povrat. "
+        "Hvala unaprijed na brzom odgovoru!"
+    )
+    assert len(message) > site.app.state.kb.settings.max_query_chars
+    page = site.get("/hr/contact", params={"q": message}).text
+    assert "contact-suggestions" in page
+    assert "/hr/articles/ostecena-posiljka" in page
+    assert f">{message}</textarea>" in page, "the whole message stays for the channels"
+
+
+def test_still_stuck_after_a_no_vote_does_not_offer_the_same_article_again(
+    site: TestClient,
+) -> None:
+    """'Did this help?' No -> 'Still stuck? Contact us' carried the article's title to
+    the contact page, whose first suggestion was that very article."""
+    voted = site.get("/hr/articles/povrat-novca", params={"voted": "no"}).text
+    link = re.search(r'<p class="notice" role="status">[^<]*<a href="([^"]+)"', voted)
+    assert link, voted[-2000:]
+    page = site.get(link.group(1).replace("&amp;", "&")).text
+    assert "contact-suggestions" in page, "related articles are still offered"
+    offered = re.findall(r'class="hit-title" href="([^"?]+)', page)
+    assert offered and "/hr/articles/povrat-novca" not in offered
+    assert ">Povrat novca</textarea>" in page
+    plain = site.get("/hr/contact", params={"q": "Povrat novca"}).text
+    assert "/hr/articles/povrat-novca?" in plain, "asked without it, the article is offered"

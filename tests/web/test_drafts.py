@@ -65,6 +65,11 @@ def test_drafts_are_private_but_previewable(site: Settings, make_app: AppFactory
         ).text
         assert "Preview" in page and "Which refurbished phones do you sell?" in page
         assert 'id="feedback"' not in page
+        # the writer is told which it is (it said "not published yet if it is a draft")
+        assert "Preview of a draft: not published" in page
+        live = client.get("/admin/preview/en/how-to-order", headers={"Authorization": "Bearer tok"})
+        assert live.status_code == 200 and "this article is published" in live.text
+        assert "Preview of a draft" not in live.text
 
 
 def test_kb_impact_lists_the_questions_a_draft_would_answer(

@@ -110,7 +110,10 @@ def test_every_limit_is_a_clear_4xx_with_a_message(site: TestClient) -> None:
         (
             "POST",
             "/agent",
-            {"data": {"message": "x" * 10_001, "csrf": agent_csrf}, "headers": AS_AGENT},
+            {
+                "data": {"message": "x" * 10_001, "csrf": agent_csrf, "hl": "en"},
+                "headers": AS_AGENT,
+            },
             422,
             "at most 10000",
         ),

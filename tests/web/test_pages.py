@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
+from kb.insights import schema
 from kb.models.embeddings import SentenceTransformerEmbedder
 from tests.helpers import ARTICLES, AppFactory
+from tests.web.clients import vote
 
 
 def test_root_redirects_to_the_browsers_language(client: TestClient) -> None:
@@ -353,3 +355,48 @@ def test_snippets_read_as_text_not_markdown(client: TestClient) -> None:
         for snippet in snippets:
             text = re.sub(r"<[^>]+>", "", snippet)
             assert " | " not in text and not re.search(r"(^|\s)- \w", text), text
+
+
+def test_a_vote_sent_after_the_session_cookie_expired_is_asked_again_as_it_was(
+    client: TestClient,
+) -> None:
+    """The session cookie lasts half an hour, and phones keep tabs open for longer: a vote
+    whose form token no longer matches is not taken (403), but the visitor gets the article
+    back with the form as it was sent and a fresh token, not an error page to reload."""
+    article = "/hr/articles/povrat-novca"
+    page = client.get(article).text
+    client.cookies.clear()  # the cookie ran out while the page was open
+    client.cookies.set("kb_sid", "reader-who-came-back-later-0001")
+    comment = "Ne piše koliko traje povrat za PayPal"
+    stale = vote(client, article, "no", page=page, reason="unclear", comment=comment)
+    assert stale.status_code == 403 and '<html lang="hr">' in stale.text
+    assert "Vaš odgovor nije spremljen" in stale.text and "<h1>Povrat novca</h1>" in stale.text
+    assert 'value="unclear" checked' in stale.text and f">{comment}</textarea>" in stale.text
+    again = vote(client, article, "no", page=stale.text, reason="unclear", comment=comment)
+    assert again.status_code == 303 and again.headers["location"].endswith("?voted=no#feedback")
+    events = client.app.state.kb.events  # type: ignore[attr-defined]
+    events.flush()
+    mine = [v for v in events.rows(schema.votes) if v["session_id"].startswith("reader-who")]
+    assert [(v["reason"], v["comment"]) for v in mine] == [("unclear", comment)]
+    english = client.get("/en/articles/refunds").text
+    client.cookies.clear()
+    assert "was not saved" in vote(client, "/en/articles/refunds", page=english).text
+
+
+def test_a_comment_that_fills_its_box_is_taken_whatever_its_line_breaks(
+    client: TestClient,
+) -> None:
+    """The comment box holds 1,000 characters counting a line break as one; the browser
+    sends each as CR LF, so a full comment of several lines was a 422 and the vote lost."""
+    client.cookies.clear()
+    client.cookies.set("kb_sid", "reader-with-a-lot-to-say-0001")
+    comment = "\n".join(["Tablica ne kaže koliko traje povrat na karticu."] * 25)[:1000]
+    assert len(comment) == 1000 and comment.count("\n") == 20
+    sent = vote(client, "/hr/articles/povrat-novca", "no", comment=comment.replace("\n", "\r\n"))
+    assert sent.status_code == 303, sent.text[:300]
+    events = client.app.state.kb.events  # type: ignore[attr-defined]
+    events.flush()
+    mine = [v for v in events.rows(schema.votes) if v["session_id"].startswith("reader-with")]
+    assert [v["comment"] for v in mine] == [comment]
+    over = vote(client, "/hr/articles/povrat-novca", "no", comment=comment + "!")
+    assert over.status_code == 422 and '<html lang="hr">' in over.text
