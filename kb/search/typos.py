@@ -47,6 +47,9 @@ from kb.text import fold_word
 WORD = re.compile(r"[^\W\d_]+", re.U)
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)  # kb.search.lexical's, digits included
 MIN_LETTERS = 5
+# a word one letter shorter is corrected only to the word it is with one letter put back
+# ("nvca" -> "novca"): any other slip in four letters turns too many words into others
+SHORT_LETTERS = MIN_LETTERS - 1
 CANDIDATES = 3  # vocabulary words one typed word may stand for
 # a near match counts less than the word itself: a correction is a guess
 FUZZY_WEIGHT = {1: 0.8, 2: 0.6}
@@ -213,14 +216,32 @@ class Vocabulary:
     def __contains__(self, word: str) -> bool:
         return word in self.frequency
 
+    @cached_property
+    def _letters(self) -> frozenset[str]:
+        return frozenset("".join(self._words))
+
+    def _dropped_letter(self, word: str) -> list[Candidate]:
+        """Vocabulary words that are ``word`` with one letter put back, most used first."""
+        found = {
+            word[:i] + c + word[i:]
+            for i in range(len(word) + 1)
+            for c in self._letters
+            if word[:i] + c + word[i:] in self.frequency
+        }
+        ranked = sorted(found, key=lambda w: (-self.frequency[w], w))[:CANDIDATES]
+        return [Candidate(w, self.shown.get(w, w), 1, self.frequency[w]) for w in ranked]
+
     def candidates(self, typed: str) -> list[Candidate]:
         """Vocabulary words near a typed word, nearest then most frequent first; none
         when the word is known, too short, a number or a code."""
-        if not correctable(typed):
-            return []
         word = fold_word(typed.lower(), self.lang)
+        short = len(word) == SHORT_LETTERS and word.isalpha() and not typed.isupper()
+        if not (short or correctable(typed)):
+            return []
         if word in self.frequency or word in common_words(self.lang):
             return []
+        if short:
+            return self._dropped_letter(word)
         limit = max_edits(word)
         found = process.extract(
             word, self._words, scorer=OSA.distance, score_cutoff=limit, limit=50

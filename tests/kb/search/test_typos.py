@@ -44,6 +44,15 @@ def test_known_short_numeric_and_code_words_are_never_corrected() -> None:
         assert vocabulary.candidates(typed) == [], typed
 
 
+def test_a_four_letter_word_is_corrected_only_by_the_letter_it_dropped() -> None:
+    """Four letters leave too little to tell a slip from another word, except a letter
+    left out: "nvca" is "novca" with its "o" put back; a changed letter is not a slip."""
+    hr = Vocabulary.build("hr", ["povrat novca"] * 2 + ["novac", "kava", "sina"])
+    assert [(c.word, c.edits) for c in hr.candidates("nvca")] == [("novca", 1)]
+    assert hr.candidates("kafa") == [] and hr.candidates("sini") == []  # a letter changed
+    assert hr.candidates("NVCA") == []  # capitals: an acronym or a code
+
+
 def test_two_edits_only_for_long_words() -> None:
     vocabulary = Vocabulary.build("en", ["subscription", "invoice"])
     assert vocabulary.candidates("subscriptoin")[0].word == "subscription"  # swap: one edit
