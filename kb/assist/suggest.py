@@ -40,6 +40,67 @@ _ASKS = re.compile(
 )
 
 
+# how customers say where to reach them: with a scrubbed number or address and nothing
+# else, such a sentence asks nothing of the help center ("Molim javite se na [phone].")
+_REACH_ME = frozenset(
+    [
+        "javite",
+        "javi",
+        "nazovite",
+        "nazovi",
+        "kontaktirajte",
+        "kontaktiraj",
+        "pišite",
+        "pisite",
+        "pošaljite",
+        "posaljite",
+        "odgovorite",
+        "mail",
+        "maila",
+        "mailom",
+        "email",
+        "emaila",
+        "emailom",
+        "e-mail",
+        "broj",
+        "broju",
+        "telefon",
+        "telefonom",
+        "mobitel",
+        "mobitela",
+        "mobitelu",
+        "putem",
+        "preko",
+        "bilo",
+        "kada",
+        "call",
+        "text",
+        "contact",
+        "reach",
+        "write",
+        "send",
+        "reply",
+        "back",
+        "phone",
+        "number",
+        "mobile",
+        "email",
+        "address",
+        "anytime",
+        "any",
+        "time",
+    ]
+)
+
+
+def _only_reach_me(sentence: str) -> bool:
+    """A sentence giving a scrubbed phone number or address to reach the customer at."""
+    if not PLACEHOLDER.search(sentence):
+        return False
+    words = _content_words(PLACEHOLDER.sub(" ", sentence))
+    return all(w in _REACH_ME for w in words)
+
+
 def _content_words(sentence: str) -> list[str]:
     words = re.findall(r"[^\W\d_]+", sentence.lower())
     stop = language.STOPWORDS["en"] | language.STOPWORDS["hr"]
@@ -63,6 +124,8 @@ def split_units(text: str) -> list[tuple[str, bool]]:
     statements: list[str] = []
     previous = ""
     for sentence in sentences:
+        if _only_reach_me(sentence):
+            continue
         content = _content_words(sentence)
         if _ASKS.search(sentence):
             if len(content) <= 2 and previous:  # vague: it is about the sentence before

@@ -47,6 +47,23 @@ def test_two_questions_become_two_units_and_vague_ones_keep_their_context() -> N
     ]
 
 
+def test_where_to_reach_the_customer_is_not_a_question() -> None:
+    """ "Please call me at [number]" asks nothing of the help center: searched, it put an
+    unrelated section into the reply. Asking how to reach the shop still is a question."""
+    order = Settings().order_number_pattern
+    hr = clean_message(
+        "Perilica još nije stigla. Gdje je?\n\nMolim javite se na 091 234 5678 ili "
+        "ivan@primjer.hr.",
+        order,
+    )
+    assert question_units(hr) == ["Perilica još nije stigla. Gdje je?"]
+    en = clean_message("My parcel arrived damaged. Please call me back at +44 7700 900123.", order)
+    assert question_units(en) == ["My parcel arrived damaged."]
+    assert question_units("How can I contact you by phone?") == ["How can I contact you by phone?"]
+    mixed = clean_message("Moj broj je 091 234 5678, kako mogu promijeniti adresu?", order)
+    assert question_units(mixed) == ["Moj broj je [phone], kako mogu promijeniti adresu?"]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["message"].split("\n")[0][:40] for c in CASES])
 def test_pasted_message_gets_its_sections_in_the_top_three(searcher: Searcher, case: dict) -> None:
     result = suggest(searcher, case["message"], base_url="https://pomoc.bura.hr")
