@@ -76,6 +76,27 @@ def test_feedback_has_its_own_smaller_budget(limited: TestClient) -> None:
     assert limited.app.state.kb.events.counts()["votes"] == 2
 
 
+def test_reaching_support_does_not_spend_the_votes_budget(
+    demo_settings: Settings, demo_build: BuildReport, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Many customers share one mobile carrier's address: when their votes used up the
+    feedback budget, the way to support must stay open."""
+    with make_app.client(
+        demo_settings,
+        database_url=f"sqlite:///{tmp_path / 'events.sqlite3'}",
+        rate_limit_search="100/minute",
+        rate_limit_feedback="1/hour",
+        contact_email="pomoc@bura.hr",
+    ) as client:
+        page = client.get("/en/articles/returns").text
+        votes = [vote(client, "/en/articles/returns", page=page) for _ in range(2)]
+        assert [v.status_code for v in votes] == [303, 429]
+        go = client.get(
+            "/en/contact/go", params={"channel": "email", "q": "my parcel"}, follow_redirects=False
+        )
+        assert go.status_code == 303 and go.headers["location"].startswith("mailto:pomoc@bura.hr")
+
+
 @pytest.fixture
 def typing(
     demo_settings: Settings, demo_build: BuildReport, make_app: AppFactory, tmp_path: Path
