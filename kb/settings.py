@@ -175,7 +175,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port `kb serve` listens on.")
     rate_limit_search: str = Field(
         "120/minute",
-        description="Searches (page and `/api/search`) one client IP may make, e.g. "
+        description="Searches (page and `/api/search`, the contact page and its hand-over "
+        "to support) one client IP may make, e.g. "
         "`60/minute`; empty or `0`: no limit. Counted in a moving window, per process, or "
         "across all of them with `KB_REDIS_URL`.",
     )
