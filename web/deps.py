@@ -20,7 +20,6 @@ from web.state import AppState, get_state
 from web.validation import MAX_LANG, check_lang
 
 
-
 # The dependencies every search resolves are coroutines: FastAPI runs a plain ``def``
 # dependency in the thread pool, and a hop there and back (a queue, two wake-ups) cost
 # more than these attribute reads; four of them came with every /api/search.

@@ -73,7 +73,8 @@ def lexical_sections(
         # in float64, as the Python floats they were taken one by one before
         relative = (bm25[best].astype(np.float64) / top).tolist()
         covered = coverage[best].astype(np.float64).tolist()
-        lexical.update(zip(lex.chunk_ids[best].tolist(), zip(relative, covered, strict=True)))
+        pairs = zip(relative, covered, strict=True)
+        lexical.update(zip(lex.chunk_ids[best].tolist(), pairs, strict=True))
     return lexical
 
 
