@@ -85,6 +85,11 @@ class RateLimits:
         self.fallbacks = 0  # checks counted in memory because Redis failed
 
     @property
+    def in_memory(self) -> bool:
+        """True when no Redis is configured: a hit then never waits on the network."""
+        return self._shared is None
+
+    @property
     def shared(self) -> bool:
         """True while budgets are counted in Redis (configured and answering)."""
         return self._shared is not None and self._down_since is None

@@ -16,9 +16,10 @@ down). The client is
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from kb.ratelimit import RateLimits
 
@@ -27,14 +28,22 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limiter(name: str) -> Callable[[Request], None]:
-    """A route dependency enforcing the app's limiter ``name`` (absent: no limit)."""
+def limiter(name: str) -> Callable[[Request], Awaitable[None]]:
+    """A route dependency enforcing the app's limiter ``name`` (absent: no limit).
 
-    def check(request: Request) -> None:
+    A coroutine, so a budget counted in memory costs no trip through the thread pool
+    (FastAPI runs a plain ``def`` dependency there); a Redis budget, which waits on the
+    network, is still counted in the pool."""
+
+    async def check(request: Request) -> None:
         limits: RateLimits | None = getattr(request.app.state, "rate_limits", None)
         if limits is None:
             return
-        wait = limits.hit(name, client_key(request))
+        key = client_key(request)
+        if limits.in_memory:
+            wait = limits.hit(name, key)
+        else:
+            wait = await run_in_threadpool(limits.hit, name, key)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             raise HTTPException(

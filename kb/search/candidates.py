@@ -69,9 +69,12 @@ def lexical_sections(
         if top <= 0:
             continue
         best = np.argpartition(-bm25, min(CANDIDATES, len(bm25) - 1))[:CANDIDATES]
-        for i in best:
-            if bm25[i] > 0:
-                lexical[int(lex.chunk_ids[i])] = (float(bm25[i]) / top, float(coverage[i]))
+        best = best[bm25[best] > 0]
+        # in float64, as the Python floats they were taken one by one before
+        relative = (bm25[best].astype(np.float64) / top).tolist()
+        covered = coverage[best].astype(np.float64).tolist()
+        pairs = zip(relative, covered, strict=True)
+        lexical.update(zip(lex.chunk_ids[best].tolist(), pairs, strict=True))
     return lexical
 
 

@@ -7,7 +7,7 @@ types without loading the search machinery.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
 
@@ -46,9 +46,13 @@ class Hit:
     evidence: Evidence | None = None  # what the confidence was computed from (not served)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        del out["evidence"]
-        return out
+        # the fields read one by one: asdict() deep-copies every value (and the evidence,
+        # then dropped), ~0.16 ms for a search's ten hits; the values are all immutable
+        return {name: getattr(self, name) for name in _SERVED}
+
+
+# a hit's fields as served, in their declared order (the JSON's key order)
+_SERVED = tuple(f.name for f in fields(Hit) if f.name != "evidence")
 
 
 @dataclass(frozen=True)
