@@ -15,6 +15,7 @@ ones count as questions the help center failed to answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -112,10 +113,14 @@ def question_units(text: str) -> list[str]:
     return [unit for unit, _asks in split_units(text)]
 
 
-def split_units(text: str) -> list[tuple[str, bool]]:
+def split_units(
+    text: str, stands_alone: Callable[[str], bool] | None = None
+) -> list[tuple[str, bool]]:
     """Sentences that ask or request something (True), then those that only tell of a
     problem (False). A short ask ("What should I do?") takes the sentence before it along,
-    which says what it is about."""
+    which says what it is about, unless it names two things and ``stands_alone`` says the
+    help center answers it by itself ("Mogu li platiti na rate?" after "the washer
+    arrived damaged")."""
     sentences = []
     for paragraph in re.split(r"\n\s*\n", text):
         joined = " ".join(paragraph.split())  # lines wrapped by the mail client
@@ -128,7 +133,11 @@ def split_units(text: str) -> list[tuple[str, bool]]:
             continue
         content = _content_words(sentence)
         if _ASKS.search(sentence):
-            if len(content) <= 2 and previous:  # vague: it is about the sentence before
+            # one word ("Kako to riješiti?") never stands alone, however sure a search is
+            vague = len(content) <= 1 or (
+                len(content) == 2 and not (stands_alone and stands_alone(sentence))
+            )
+            if vague and previous:  # it is about the sentence before
                 if asks and asks[-1] == previous:
                     asks.pop()
                 elif previous in statements:
@@ -260,12 +269,9 @@ def suggest(
     per_unit: list[list[Suggestion]] = []
     units: list[Unit] = []
     fallbacks: list[tuple[str, str, str]] = []
-    for unit, asks in split_units(cleaned):
-        words = PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
+    for unit, asks in split_units(cleaned, lambda ask: _answers_alone(searcher, ask, lang)):
         try:
-            result = searcher.search(
-                fit_words(words, searcher.max_query_chars), limit=5, prefer=lang
-            )
+            result = _search_unit(searcher, unit, lang, limit=5)
         except QueryError:  # nothing searchable left in this unit (only placeholders)
             continue
         units.append(Unit(unit, asks, result))
@@ -284,6 +290,20 @@ def suggest(
     return SuggestResult(
         lang, cleaned, texts, chosen, " ".join(notes) or None, units, draft, fallbacks
     )
+
+
+def _search_unit(searcher: Searcher, unit: str, lang: str | None, limit: int) -> SearchResult:
+    words = PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
+    return searcher.search(fit_words(words, searcher.max_query_chars), limit=limit, prefer=lang)
+
+
+def _answers_alone(searcher: Searcher, ask: str, lang: str | None) -> bool:
+    """Whether the help center answers a short ask by itself, and surely."""
+    try:
+        result = _search_unit(searcher, ask, lang, limit=1)
+    except QueryError:
+        return False
+    return result.answered and result.hits[0].confidence == "strong"
 
 
 def _replies(

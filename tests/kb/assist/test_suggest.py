@@ -64,6 +64,29 @@ def test_where_to_reach_the_customer_is_not_a_question() -> None:
     assert question_units(mixed) == ["Moj broj je [phone], kako mogu promijeniti adresu?"]
 
 
+def test_a_short_question_the_help_center_answers_is_not_merged_into_the_story(
+    searcher: Searcher,
+) -> None:
+    """ "Mogu li platiti na rate?" after the story of a damaged washer asks something else,
+    and the help center answers it by itself: two units, both answered in the top three.
+    A short question that means nothing alone still takes its sentence along."""
+    result = suggest(
+        searcher,
+        "Pozdrav, perilica koju sam naručio stigla je oštećena. Mogu li platiti na rate?"
+        "\n\nHvala, Ivan",
+    )
+    assert [(u.text, u.asks) for u in result.units] == [
+        ("Mogu li platiti na rate?", True),
+        ("perilica koju sam naručio stigla je oštećena.", False),
+    ]
+    top = {s.slug for s in result.suggestions[:3]}
+    assert {"placanje-na-rate", "ostecena-posiljka"} <= top, top
+    vague = suggest(searcher, "Naručila sam dvije stvari, a stigla je samo jedna. Što je s drugom?")
+    assert [u.text for u in vague.units] == [
+        "Naručila sam dvije stvari, a stigla je samo jedna. Što je s drugom?"
+    ]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["message"].split("\n")[0][:40] for c in CASES])
 def test_pasted_message_gets_its_sections_in_the_top_three(searcher: Searcher, case: dict) -> None:
     result = suggest(searcher, case["message"], base_url="https://pomoc.bura.hr")
