@@ -30,6 +30,18 @@ def fold_word(word: str, lang: str) -> str:
     return folded.replace("dj", "d") if lang in _DJ_LANGUAGES else folded
 
 
+# Croatian letters sort after their base letter (c, č, ć, d, đ ...), not after "z" as code
+# points put them; "{" and "|" sort right after "z"
+_COLLATE = str.maketrans({"č": "c{", "ć": "c|", "đ": "d{", "š": "s{", "ž": "z{"})
+
+
+def sort_key(text: str) -> str:
+    """Titles in the order a reader expects: case-blind, "Čestitke" after "Cijene" and
+    before "Dostava" (code points put every Croatian letter after "Zamjena"); other
+    accented letters with their base letter."""
+    return fold_diacritics(unicodedata.normalize("NFC", text).casefold().translate(_COLLATE))
+
+
 def slugify(text: str, fallback: str = "section") -> str:
     """URL-safe id: 'Povrat novca' -> 'povrat-novca', stable across runs and languages."""
     slug = _NON_SLUG.sub("-", fold_diacritics(text).lower()).strip("-")

@@ -18,6 +18,7 @@ from typing import Any
 from kb.insights import schema
 from kb.insights.events import EventStore, now
 from kb.search.index import ArticleEntry, SearchIndex
+from kb.text import sort_key
 
 Row = dict[str, Any]
 Key = tuple[str, str]  # (lang, slug)
@@ -109,11 +110,11 @@ def article_quality(
         store.rows(schema.searches, since),
         store.rows(schema.copies, since),
     )
-    articles = sorted(index.articles.values(), key=lambda a: (a.lang, a.title))
+    articles = sorted(index.articles.values(), key=lambda a: (a.lang, sort_key(a.title)))
     rows = [
         (article, stats[(article.lang, article.slug)])
         for article in articles
         if not lang or article.lang == lang
     ]
-    rows.sort(key=lambda r: (-r[1].copy_count, -r[1].views, r[0].title))
+    rows.sort(key=lambda r: (-r[1].copy_count, -r[1].views, sort_key(r[0].title)))
     return rows

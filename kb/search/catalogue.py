@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from functools import cached_property
 
 from kb.search.index import ArticleEntry, SearchIndex
+from kb.text import sort_key
 
 
 class Catalogue:
@@ -26,7 +27,7 @@ class Catalogue:
         """Articles per language and category, categories in the order writers gave in
         ``_categories.yml`` (then any others by name), articles by title."""
         grouped: dict[str, dict[str, list[ArticleEntry]]] = {}
-        for article in sorted(self.index.articles.values(), key=lambda a: a.title.lower()):
+        for article in sorted(self.index.articles.values(), key=lambda a: sort_key(a.title)):
             grouped.setdefault(article.lang, {}).setdefault(article.category, []).append(article)
         for lang, categories in grouped.items():
             order = list(self.category_names(lang))

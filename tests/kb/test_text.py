@@ -1,4 +1,4 @@
-from kb.text import clean_unicode, fit_words, fold_diacritics, slugify
+from kb.text import clean_unicode, fit_words, fold_diacritics, slugify, sort_key
 
 
 def test_slugify_transliterates_croatian() -> None:
@@ -24,3 +24,23 @@ def test_fit_words_cuts_a_long_message_at_a_word_on_one_line() -> None:
     assert fit_words("Paket je\nstigao  oštećen.", 100) == "Paket je stigao oštećen."
     assert fit_words("Paket je stigao oštećen.", 17) == "Paket je stigao"
     assert fit_words("x" * 30, 10) == "x" * 10
+
+
+def test_titles_sort_as_a_croatian_reader_expects() -> None:
+    """Code points put every č, ć, đ, š, ž after "z": a category page listed "Čestitke"
+    after "Zamjena"."""
+    titles = ["Žica", "Zamjena", "Šalica", "Sat", "Đak", "dostava", "Ćevapi", "Čestitke"]
+    titles += ["Cijene", "Éclair", "eura"]
+    assert sorted(titles, key=sort_key) == [
+        "Cijene",
+        "Čestitke",
+        "Ćevapi",
+        "dostava",
+        "Đak",
+        "Éclair",
+        "eura",
+        "Sat",
+        "Šalica",
+        "Zamjena",
+        "Žica",
+    ]
