@@ -232,4 +232,12 @@ def test_staff_pages_fit_a_phone_too(
         page.wait_for_selector("#draft")
     assert " object at 0x" not in page.content(), "a template printed a Python object"
     check_widths(page, name)
+    page.set_viewport_size({"width": 390, "height": 900})
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+            '.staff-nav a, .staff-nav button, .staff-lang a, .admin-nav a, .agent-form select')]
+          .map(e => [e.textContent.trim(), Math.round(e.getBoundingClientRect().height)])
+          .filter(([, h]) => h < 32)"""
+    )
+    assert not small, f"too small to tap on a phone: {small}"
     context.close()
