@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from kb.content.links import article_url
+
 
 def _query(**params: str | int | None) -> str:
     kept = {k: v for k, v in params.items() if v}
@@ -22,11 +24,6 @@ def home_url(lang: str) -> str:
 
 def category_url(lang: str, category: str) -> str:
     return f"/{lang}/categories/{category}"
-
-
-def article_url(lang: str, slug: str) -> str:
-    """The same as ``ArticleEntry.url`` (the index stores it with every article)."""
-    return f"/{lang}/articles/{slug}"
 
 
 def tracked_url(url: str, search_id: str, position: int) -> str:

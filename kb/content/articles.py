@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from kb import language
 from kb.content import dialects, front_matter
 from kb.content.front_matter import Parsed
+from kb.content.links import article_url
 from kb.content.markdown import Document, parse
 from kb.errors import ArticleError, KBError
 from kb.text import clean_unicode, slugify
@@ -50,7 +51,7 @@ class Article:
 
     @property
     def url(self) -> str:
-        return f"/{self.lang}/articles/{self.slug}"
+        return article_url(self.lang, self.slug)
 
     @property
     def anchors(self) -> frozenset[str]:
@@ -93,6 +94,11 @@ def iter_article_files(root: Path) -> Iterator[Path]:
         if path.stem.lower() in ("readme", "toc", "index") and path.parent == root:
             continue
         yield path
+
+
+def default_slug(rel: PurePosixPath) -> str:
+    """An article's slug when its front matter gives none: its file name."""
+    return slugify(rel.stem, fallback="article")
 
 
 def folder_language(rel: PurePosixPath) -> str | None:
@@ -159,7 +165,7 @@ def parse_article(raw: bytes, path: Path, root: Path, default_lang: str = "en") 
         raise ArticleError(
             rel, 1, "article has no title: add `title:` to the front matter or a `# ` heading"
         )
-    slug = meta.slug or slugify(rel.stem, fallback="article")
+    slug = meta.slug or default_slug(rel)
     updated = meta.last_update
     if updated is None:
         try:

@@ -17,10 +17,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.content.articles import Article, Problem, folder_language, load_articles
-from kb.content.links import Site, resolve
+from kb.content.articles import (
+    Article,
+    Problem,
+    default_slug,
+    folder_language,
+    load_articles,
+)
+from kb.content.links import Site, article_url, resolve
 from kb.models.embeddings import as_passages, near_duplicate_for
-from kb.text import slugify
 
 if TYPE_CHECKING:  # the model is loaded only when asked: the hook must stay fast
     from kb.models.embeddings import Embedder
@@ -162,7 +167,7 @@ def _add_unreadable(
         if p.severity == "error" and p.path not in loaded:
             rel = PurePosixPath(p.path)
             lang = folder_language(rel) or default_lang
-            site.add_unreadable(p.path, f"/{lang}/articles/{slugify(rel.stem)}")
+            site.add_unreadable(p.path, article_url(lang, default_slug(rel)))
 
 
 def check_articles(

@@ -110,6 +110,11 @@ class Resolved:
     checked: bool = True  # False: another site's address, not checked (offline)
 
 
+def article_url(lang: str, slug: str) -> str:
+    """Where the site serves an article: the one place its path is spelt."""
+    return f"/{lang}/articles/{slug}"
+
+
 def asset_file(root: Path, url_path: str) -> Path | None:
     """The file `/assets/<url_path>` serves, or None (404): images inside the articles
     folder only. The web route serves exactly this; `kb check` asks the same question."""
@@ -249,7 +254,7 @@ def _site_path(
     article = _ARTICLE.match(path)
     if article:
         return _article(
-            site.by_url.get(f"/{article['lang']}/articles/{article['slug']}"), anchor, href, here
+            site.by_url.get(article_url(article["lang"], article["slug"])), anchor, href, here
         )
     if path.startswith(ASSET_PREFIX):
         if asset_file(site.root, path.removeprefix(ASSET_PREFIX)) is None:

@@ -26,6 +26,7 @@ import faiss
 import numpy as np
 
 from kb.content.chunks import CHUNKING_VERSION, Chunk
+from kb.content.links import article_url
 from kb.errors import IndexMismatchError, IndexNotFoundError
 from kb.search.lexical import Analyzer, LexicalIndex
 
@@ -55,7 +56,7 @@ class ArticleEntry:
 
     @property
     def url(self) -> str:
-        return f"/{self.lang}/articles/{self.slug}"
+        return article_url(self.lang, self.slug)
 
 
 def _heading_terms(chunks: list[Chunk]) -> list[frozenset[str]]:
