@@ -30,6 +30,7 @@ from kb.text import fit_words, fold_diacritics
 
 MAX_UNITS = 6
 MAX_SUGGESTIONS = 5
+UNIT_HITS = 5  # hits searched for each unit (the first three become replies)
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(
@@ -85,7 +86,6 @@ _REACH_ME = frozenset(
         "phone",
         "number",
         "mobile",
-        "email",
         "address",
         "anytime",
         "any",
@@ -271,7 +271,7 @@ def suggest(
     fallbacks: list[tuple[str, str, str]] = []
     for unit, asks in split_units(cleaned, lambda ask: _answers_alone(searcher, ask, lang)):
         try:
-            result = _search_unit(searcher, unit, lang, limit=5)
+            result = _search_unit(searcher, unit, lang)
         except QueryError:  # nothing searchable left in this unit (only placeholders)
             continue
         units.append(Unit(unit, asks, result))
@@ -292,15 +292,16 @@ def suggest(
     )
 
 
-def _search_unit(searcher: Searcher, unit: str, lang: str | None, limit: int) -> SearchResult:
+def _search_unit(searcher: Searcher, unit: str, lang: str | None) -> SearchResult:
     words = PLACEHOLDER.sub(" ", unit)  # "[order]" is not what the customer asks about
-    return searcher.search(fit_words(words, searcher.max_query_chars), limit=limit, prefer=lang)
+    return searcher.search(fit_words(words, searcher.max_query_chars), limit=UNIT_HITS, prefer=lang)
 
 
 def _answers_alone(searcher: Searcher, ask: str, lang: str | None) -> bool:
-    """Whether the help center answers a short ask by itself, and surely."""
+    """Whether the help center answers a short ask by itself, and surely. Searched as a
+    unit is, so when it stands alone its unit's search is the searcher's cached result."""
     try:
-        result = _search_unit(searcher, ask, lang, limit=1)
+        result = _search_unit(searcher, ask, lang)
     except QueryError:
         return False
     return result.answered and result.hits[0].confidence == "strong"

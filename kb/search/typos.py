@@ -222,12 +222,8 @@ class Vocabulary:
 
     def _dropped_letter(self, word: str) -> list[Candidate]:
         """Vocabulary words that are ``word`` with one letter put back, most used first."""
-        found = {
-            word[:i] + c + word[i:]
-            for i in range(len(word) + 1)
-            for c in self._letters
-            if word[:i] + c + word[i:] in self.frequency
-        }
+        put_back = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in self._letters}
+        found = put_back & self.frequency.keys()
         ranked = sorted(found, key=lambda w: (-self.frequency[w], w))[:CANDIDATES]
         return [Candidate(w, self.shown.get(w, w), 1, self.frequency[w]) for w in ranked]
 
