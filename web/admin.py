@@ -13,6 +13,7 @@ from kb.insights.articles import article_quality
 from kb.insights.gaps import GapReport, gap_report, to_csv
 from web.charts import bars, sparkline
 from web.deps import FilterLang, State
+from web.i18n import agent_strings
 from web.pages import article_body
 from web.rendering import render
 from web.security import (
@@ -29,7 +30,8 @@ from web.state import AppState
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Days = Annotated[int, Query(ge=1, le=3650)]
-LOGIN_EXPIRED = "This page was open too long and its form expired. Enter the token again."
+# the staff login's words, shared with the agents' own login (the admin pages are English)
+LOGIN = agent_strings("en")
 
 
 def _safe_next(target: str) -> str:
@@ -69,10 +71,10 @@ def login(
     next: Annotated[str, Form(max_length=200)] = "/admin",
 ) -> Response:
     if not csrf_ok(request, csrf):  # the form outlived its session cookie: ask again
-        return _login_page(request, next, 403, LOGIN_EXPIRED)
+        return _login_page(request, next, 403, LOGIN["login_expired"])
     role = token_role(state.settings, token)
     if role is None:
-        return _login_page(request, next, 401, "That token is not right.")
+        return _login_page(request, next, 401, LOGIN["login_wrong"])
     target = _safe_next(next)
     if role == "agent" and not target.startswith("/agent"):
         target = "/agent"
