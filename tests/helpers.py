@@ -25,6 +25,19 @@ from web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "articles"
+# a draft on a topic the demo does not cover: what writers preview and measure
+REFURBISHED_DRAFT = """---
+title: Refurbished phones
+description: Do we sell refurbished phones?
+tags: [refurbished, second-hand, used phones]
+draft: true
+---
+We sell refurbished phones with a 12-month warranty.
+
+## Which refurbished phones do you sell?
+
+Refurbished iPhone and Samsung phones, tested and graded A or B.
+"""
 GOLDEN = Path(__file__).parent / "golden"
 PG_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

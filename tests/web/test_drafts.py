@@ -17,27 +17,14 @@ from kb.cli import app as cli
 from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import current_version
 from kb.settings import Settings
-from tests.helpers import ARTICLES, AppFactory, write
-
-DRAFT = """---
-title: Refurbished phones
-description: Do we sell refurbished phones?
-tags: [refurbished, second-hand, used phones]
-draft: true
----
-We sell refurbished phones with a 12-month warranty.
-
-## Which refurbished phones do you sell?
-
-Refurbished iPhone and Samsung phones, tested and graded A or B.
-"""
+from tests.helpers import ARTICLES, REFURBISHED_DRAFT, AppFactory, write
 
 
 @pytest.fixture()
 def site(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Settings:
     articles = tmp_path / "articles"
     shutil.copytree(ARTICLES / "en" / "ordering", articles / "en" / "ordering")
-    write(articles, "en/ordering/refurbished-phones.md", DRAFT)
+    write(articles, "en/ordering/refurbished-phones.md", REFURBISHED_DRAFT)
     settings = Settings(
         articles_dir=articles,
         index_dir=tmp_path / "index",

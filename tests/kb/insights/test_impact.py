@@ -21,20 +21,8 @@ from kb.models.embeddings import SentenceTransformerEmbedder
 from kb.search.index import SearchIndex
 from kb.search.searcher import Searcher
 from kb.settings import Settings
-from tests.helpers import ARTICLES, write
+from tests.helpers import ARTICLES, REFURBISHED_DRAFT, write
 
-REFURBISHED = """---
-title: Refurbished phones
-description: Do we sell refurbished phones?
-tags: [refurbished, second-hand, used phones]
-draft: true
----
-We sell refurbished phones with a 12-month warranty.
-
-## Which refurbished phones do you sell?
-
-Refurbished iPhone and Samsung phones, tested and graded A or B.
-"""
 # a new topic carved out of an existing article (product-availability covers it today)
 BACK_IN_STOCK = """---
 title: Back-in-stock e-mails
@@ -49,7 +37,7 @@ Click Notify me on a sold-out product's page and we e-mail you once when it is b
 Most products are restocked within two to three weeks; the e-mail comes the day they arrive.
 """
 DRAFTS = {
-    "refurbished-phones": ("en/ordering/refurbished-phones.md", REFURBISHED),
+    "refurbished-phones": ("en/ordering/refurbished-phones.md", REFURBISHED_DRAFT),
     "back-in-stock": ("en/ordering/back-in-stock.md", BACK_IN_STOCK),
 }
 
